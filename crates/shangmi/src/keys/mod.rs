@@ -1,0 +1,1 @@
+//! Key formats. STUB: replaced by the key-format work.

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test of shangmi on a fresh Debian machine: installs what the
+# suites need, then runs them in order, stopping at the first failure.
+#   scripts/test.sh            everything
+#   SKIP_INSTALL=1 scripts/test.sh   skip apt-get and rustup steps
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+SUDO=""
+if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi
+
+if [ -z "${SKIP_INSTALL:-}" ]; then
+  step "install system packages"
+  need=()
+  for p in openssl pkg-config gcc; do
+    command -v "$p" >/dev/null || need+=("$p")
+  done
+  if [ ${#need[@]} -gt 0 ]; then
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
+  fi
+  step "install rust components and targets"
+  rustup component add rustfmt clippy >/dev/null 2>&1 || true
+  rustup target add thumbv7em-none-eabihf wasm32-unknown-unknown
+fi
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, -D warnings)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "no_std builds of crates/shangmi (thumbv7em-none-eabihf, wasm32-unknown-unknown)"
+cargo build -p shangmi --no-default-features --target thumbv7em-none-eabihf --locked
+cargo build -p shangmi --no-default-features --target wasm32-unknown-unknown --locked
+cargo build -p shangmi --no-default-features --features alloc --target thumbv7em-none-eabihf --locked
+
+step "unit, integration and doc tests"
+cargo test --workspace --locked --no-fail-fast 2>&1 | tee target/test-output.txt
+grep -E "^test result:" target/test-output.txt | awk '{p+=$4; f+=$6; i+=$8} END {printf "\nrust: %d passed, %d failed, %d ignored\n", p, f, i}'
+
+step "all suites passed"
