@@ -13,9 +13,10 @@ if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi
 if [ -z "${SKIP_INSTALL:-}" ]; then
   step "install system packages"
   need=()
-  for p in openssl pkg-config gcc; do
+  for p in openssl pkg-config gcc valgrind; do
     command -v "$p" >/dev/null || need+=("$p")
   done
+  [ -f /usr/include/valgrind/memcheck.h ] || need+=(valgrind)
   if [ ${#need[@]} -gt 0 ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
@@ -39,5 +40,14 @@ cargo build -p shangmi --no-default-features --features alloc --target thumbv7em
 step "unit, integration and doc tests"
 cargo test --workspace --locked --no-fail-fast 2>&1 | tee target/test-output.txt
 grep -E "^test result:" target/test-output.txt | awk '{p+=$4; f+=$6; i+=$8} END {printf "\nrust: %d passed, %d failed, %d ignored\n", p, f, i}'
+
+step "constant-time check: secret-dependent operations under valgrind memcheck"
+cargo build -p ct-check --profile ct --locked
+if valgrind -q --error-exitcode=1 target/ct/ct-check leaky-control >target/ct-control.txt 2>&1; then
+  echo "ct-check: the leaky control case was NOT caught: the check is broken" >&2
+  exit 1
+fi
+echo "ct-check: leaky control caught, as it must be"
+valgrind -q --error-exitcode=1 --suppressions=crates/ct-check/declassify.supp target/ct/ct-check
 
 step "all suites passed"

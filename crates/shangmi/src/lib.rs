@@ -31,6 +31,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod alg;
+mod ct;
 mod error;
 pub mod kdf;
 pub mod keys;
