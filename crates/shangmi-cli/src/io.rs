@@ -24,7 +24,9 @@ pub fn write_output(path: Option<&Path>, data: &[u8]) -> CliResult {
         Some(p) if p != Path::new("-") => std::fs::write(p, data).context(p.display()),
         _ => {
             let mut out = std::io::stdout().lock();
-            out.write_all(data).and_then(|()| out.flush()).context("stdout")
+            out.write_all(data)
+                .and_then(|()| out.flush())
+                .context("stdout")
         }
     }
 }
@@ -64,7 +66,11 @@ pub fn hex_arg(name: &str, s: &str, len: Option<usize>) -> CliResult<Vec<u8>> {
     let v = hex::decode(s.trim()).map_err(|e| fail(format!("--{name}: not hex: {e}")))?;
     if let Some(n) = len {
         if v.len() != n {
-            return Err(fail(format!("--{name}: want {n} bytes ({} hex digits), got {}", 2 * n, v.len())));
+            return Err(fail(format!(
+                "--{name}: want {n} bytes ({} hex digits), got {}",
+                2 * n,
+                v.len()
+            )));
         }
     }
     Ok(v)

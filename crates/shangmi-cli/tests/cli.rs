@@ -37,7 +37,10 @@ impl Drop for Tmp {
 }
 
 fn shangmi(args: &[&str], stdin: &[u8]) -> Output {
-    run(Command::new(env!("CARGO_BIN_EXE_shangmi")).args(args), stdin)
+    run(
+        Command::new(env!("CARGO_BIN_EXE_shangmi")).args(args),
+        stdin,
+    )
 }
 
 fn openssl(args: &[&str], stdin: &[u8]) -> Output {
@@ -112,9 +115,17 @@ fn hash_matches_openssl_and_sha256sum_format() {
     );
     for alg in ["sha256", "sha384", "sha512"] {
         let ours = String::from_utf8(ok(shangmi(&["hash", "--alg", alg], b"abc"))).unwrap();
-        let theirs = String::from_utf8(ok(openssl(&["dgst", &format!("-{alg}"), "-r"], b"abc"))).unwrap();
-        assert_eq!(ours.split_whitespace().next(), theirs.split_whitespace().next(), "{alg}");
-        assert!(ours.trim_end().ends_with("  -"), "stdin is named '-': {ours}");
+        let theirs =
+            String::from_utf8(ok(openssl(&["dgst", &format!("-{alg}"), "-r"], b"abc"))).unwrap();
+        assert_eq!(
+            ours.split_whitespace().next(),
+            theirs.split_whitespace().next(),
+            "{alg}"
+        );
+        assert!(
+            ours.trim_end().ends_with("  -"),
+            "stdin is named '-': {ours}"
+        );
     }
 }
 
@@ -131,7 +142,10 @@ fn keygen(t: &Tmp, alg: &str) -> (PathBuf, PathBuf) {
     let key = t.path(&format!("{alg}.key"));
     let public = t.path(&format!("{alg}.pub"));
     ok(shangmi(&["keygen", "--alg", alg, "--out", s(&key)], b""));
-    ok(shangmi(&["pubkey", "--key", s(&key), "--out", s(&public)], b""));
+    ok(shangmi(
+        &["pubkey", "--key", s(&key), "--out", s(&public)],
+        b"",
+    ));
     (key, public)
 }
 
@@ -140,7 +154,8 @@ fn keys_are_readable_by_openssl_and_back() {
     let t = Tmp::new("keys");
     for alg in ["sm2", "p256", "p384", "ed25519"] {
         let (key, public) = keygen(&t, alg);
-        let text = String::from_utf8(ok(openssl(&["pkey", "-in", s(&key), "-pubout"], b""))).unwrap();
+        let text =
+            String::from_utf8(ok(openssl(&["pkey", "-in", s(&key), "-pubout"], b""))).unwrap();
         let ours = std::fs::read_to_string(&public).unwrap();
         assert_eq!(text, ours, "{alg}: openssl derives the same SPKI PEM");
         #[cfg(unix)]
@@ -152,7 +167,10 @@ fn keys_are_readable_by_openssl_and_back() {
     }
     // An OpenSSL key, read by us.
     let k = t.path("ossl-sm2.pem");
-    ok(openssl(&["genpkey", "-algorithm", "SM2", "-out", s(&k)], b""));
+    ok(openssl(
+        &["genpkey", "-algorithm", "SM2", "-out", s(&k)],
+        b"",
+    ));
     let ours = ok(shangmi(&["pubkey", "--key", s(&k)], b""));
     let theirs = ok(openssl(&["pkey", "-in", s(&k), "-pubout"], b""));
     assert_eq!(ours, theirs);
@@ -162,41 +180,150 @@ fn keys_are_readable_by_openssl_and_back() {
 fn sm2_signatures_interoperate_with_openssl() {
     let t = Tmp::new("sm2sig");
     let (key, public) = keygen(&t, "sm2");
-    for (i, id) in [ID, "ALICE123@YAHOO.COM", "device-0001"].into_iter().enumerate() {
+    for (i, id) in [ID, "ALICE123@YAHOO.COM", "device-0001"]
+        .into_iter()
+        .enumerate()
+    {
         let msg = t.write(&format!("m{i}"), &message(100 + i * 977));
         let sig = t.path(&format!("s{i}.der"));
-        ok(shangmi(&["sign", "--key", s(&key), "--id", id, "--in", s(&msg), "--out", s(&sig)], b""));
+        ok(shangmi(
+            &[
+                "sign",
+                "--key",
+                s(&key),
+                "--id",
+                id,
+                "--in",
+                s(&msg),
+                "--out",
+                s(&sig),
+            ],
+            b"",
+        ));
         let distid = format!("distid:{id}");
         ok(openssl(
             &[
-                "pkeyutl", "-verify", "-pubin", "-inkey", s(&public), "-rawin", "-digest", "sm3",
-                "-pkeyopt", &distid, "-in", s(&msg), "-sigfile", s(&sig),
+                "pkeyutl",
+                "-verify",
+                "-pubin",
+                "-inkey",
+                s(&public),
+                "-rawin",
+                "-digest",
+                "sm3",
+                "-pkeyopt",
+                &distid,
+                "-in",
+                s(&msg),
+                "-sigfile",
+                s(&sig),
             ],
             b"",
         ));
         let osig = t.path(&format!("o{i}.der"));
         ok(openssl(
             &[
-                "pkeyutl", "-sign", "-inkey", s(&key), "-rawin", "-digest", "sm3", "-pkeyopt", &distid,
-                "-in", s(&msg), "-out", s(&osig),
+                "pkeyutl",
+                "-sign",
+                "-inkey",
+                s(&key),
+                "-rawin",
+                "-digest",
+                "sm3",
+                "-pkeyopt",
+                &distid,
+                "-in",
+                s(&msg),
+                "-out",
+                s(&osig),
             ],
             b"",
         ));
-        ok(shangmi(&["verify", "--pub", s(&public), "--id", id, "--in", s(&msg), "--sig", s(&osig)], b""));
+        ok(shangmi(
+            &[
+                "verify",
+                "--pub",
+                s(&public),
+                "--id",
+                id,
+                "--in",
+                s(&msg),
+                "--sig",
+                s(&osig),
+            ],
+            b"",
+        ));
         // Wrong ID, tampered message: a negative verdict, status 1.
-        let o = shangmi(&["verify", "--pub", s(&public), "--id", "other", "--in", s(&msg), "--sig", s(&osig)], b"");
+        let o = shangmi(
+            &[
+                "verify",
+                "--pub",
+                s(&public),
+                "--id",
+                "other",
+                "--in",
+                s(&msg),
+                "--sig",
+                s(&osig),
+            ],
+            b"",
+        );
         status(&o, 1);
         let mut m = std::fs::read(&msg).unwrap();
         m[0] ^= 1;
         let bad = t.write("bad", &m);
-        status(&shangmi(&["verify", "--pub", s(&public), "--id", id, "--in", s(&bad), "--sig", s(&sig)], b""), 1);
+        status(
+            &shangmi(
+                &[
+                    "verify",
+                    "--pub",
+                    s(&public),
+                    "--id",
+                    id,
+                    "--in",
+                    s(&bad),
+                    "--sig",
+                    s(&sig),
+                ],
+                b"",
+            ),
+            1,
+        );
     }
     // Raw r||s form from stdin to stdout.
-    let raw = ok(shangmi(&["sign", "--key", s(&key), "--format", "raw"], b"hello"));
+    let raw = ok(shangmi(
+        &["sign", "--key", s(&key), "--format", "raw"],
+        b"hello",
+    ));
     assert_eq!(raw.len(), 64);
     let sig = t.write("raw.sig", &raw);
-    ok(shangmi(&["verify", "--pub", s(&public), "--format", "raw", "--sig", s(&sig)], b"hello"));
-    status(&shangmi(&["verify", "--pub", s(&public), "--format", "der", "--sig", s(&sig)], b"hello"), 2);
+    ok(shangmi(
+        &[
+            "verify",
+            "--pub",
+            s(&public),
+            "--format",
+            "raw",
+            "--sig",
+            s(&sig),
+        ],
+        b"hello",
+    ));
+    status(
+        &shangmi(
+            &[
+                "verify",
+                "--pub",
+                s(&public),
+                "--format",
+                "der",
+                "--sig",
+                s(&sig),
+            ],
+            b"hello",
+        ),
+        2,
+    );
 }
 
 #[test]
@@ -206,17 +333,78 @@ fn standard_signatures_interoperate_with_openssl() {
     for (alg, dgst) in [("p256", "-sha256"), ("p384", "-sha384")] {
         let (key, public) = keygen(&t, alg);
         let sig = t.path(&format!("{alg}.sig"));
-        ok(shangmi(&["sign", "--key", s(&key), "--in", s(&msg), "--out", s(&sig)], b""));
-        ok(openssl(&["dgst", dgst, "-verify", s(&public), "-signature", s(&sig), s(&msg)], b""));
+        ok(shangmi(
+            &["sign", "--key", s(&key), "--in", s(&msg), "--out", s(&sig)],
+            b"",
+        ));
+        ok(openssl(
+            &[
+                "dgst",
+                dgst,
+                "-verify",
+                s(&public),
+                "-signature",
+                s(&sig),
+                s(&msg),
+            ],
+            b"",
+        ));
         let osig = t.path(&format!("{alg}.osig"));
-        ok(openssl(&["dgst", dgst, "-sign", s(&key), "-out", s(&osig), s(&msg)], b""));
-        ok(shangmi(&["verify", "--pub", s(&public), "--in", s(&msg), "--sig", s(&osig)], b""));
-        status(&shangmi(&["verify", "--pub", s(&public), "--sig", s(&osig)], b"other"), 1);
+        ok(openssl(
+            &["dgst", dgst, "-sign", s(&key), "-out", s(&osig), s(&msg)],
+            b"",
+        ));
+        ok(shangmi(
+            &[
+                "verify",
+                "--pub",
+                s(&public),
+                "--in",
+                s(&msg),
+                "--sig",
+                s(&osig),
+            ],
+            b"",
+        ));
+        status(
+            &shangmi(
+                &["verify", "--pub", s(&public), "--sig", s(&osig)],
+                b"other",
+            ),
+            1,
+        );
     }
     let (key, public) = keygen(&t, "ed25519");
     let sig = t.path("ed.sig");
-    ok(shangmi(&["sign", "--key", s(&key), "--in", s(&msg), "--out", s(&sig), "--format", "raw"], b""));
-    ok(openssl(&["pkeyutl", "-verify", "-pubin", "-inkey", s(&public), "-rawin", "-in", s(&msg), "-sigfile", s(&sig)], b""));
+    ok(shangmi(
+        &[
+            "sign",
+            "--key",
+            s(&key),
+            "--in",
+            s(&msg),
+            "--out",
+            s(&sig),
+            "--format",
+            "raw",
+        ],
+        b"",
+    ));
+    ok(openssl(
+        &[
+            "pkeyutl",
+            "-verify",
+            "-pubin",
+            "-inkey",
+            s(&public),
+            "-rawin",
+            "-in",
+            s(&msg),
+            "-sigfile",
+            s(&sig),
+        ],
+        b"",
+    ));
 }
 
 #[test]
@@ -227,25 +415,70 @@ fn sm2_encryption_interoperates_with_openssl() {
         let m = message(n);
         let pt = t.write("pt", &m);
         let ct = t.path("ct");
-        ok(shangmi(&["encrypt", "--pub", s(&public), "--in", s(&pt), "--out", s(&ct)], b""));
-        let back = ok(openssl(&["pkeyutl", "-decrypt", "-inkey", s(&key), "-in", s(&ct)], b""));
+        ok(shangmi(
+            &[
+                "encrypt",
+                "--pub",
+                s(&public),
+                "--in",
+                s(&pt),
+                "--out",
+                s(&ct),
+            ],
+            b"",
+        ));
+        let back = ok(openssl(
+            &["pkeyutl", "-decrypt", "-inkey", s(&key), "-in", s(&ct)],
+            b"",
+        ));
         assert_eq!(back, m, "openssl decrypts ours, {n} bytes");
         let oct = t.path("oct");
-        ok(openssl(&["pkeyutl", "-encrypt", "-pubin", "-inkey", s(&public), "-in", s(&pt), "-out", s(&oct)], b""));
-        let back = ok(shangmi(&["decrypt", "--key", s(&key), "--in", s(&oct)], b""));
+        ok(openssl(
+            &[
+                "pkeyutl",
+                "-encrypt",
+                "-pubin",
+                "-inkey",
+                s(&public),
+                "-in",
+                s(&pt),
+                "-out",
+                s(&oct),
+            ],
+            b"",
+        ));
+        let back = ok(shangmi(
+            &["decrypt", "--key", s(&key), "--in", s(&oct)],
+            b"",
+        ));
         assert_eq!(back, m, "we decrypt openssl's, {n} bytes");
     }
     for f in ["c1c3c2", "c1c2c3"] {
-        let ct = ok(shangmi(&["encrypt", "--pub", s(&public), "--format", f], b"secret message"));
+        let ct = ok(shangmi(
+            &["encrypt", "--pub", s(&public), "--format", f],
+            b"secret message",
+        ));
         assert_eq!(ct.len(), 65 + 32 + 14);
         assert_eq!(ct[0], 4);
         let c = t.write("c", &ct);
-        assert_eq!(ok(shangmi(&["decrypt", "--key", s(&key), "--format", f, "--in", s(&c)], b"")), b"secret message");
+        assert_eq!(
+            ok(shangmi(
+                &["decrypt", "--key", s(&key), "--format", f, "--in", s(&c)],
+                b""
+            )),
+            b"secret message"
+        );
         let mut bad = ct.clone();
         let last = bad.len() - 1;
         bad[last] ^= 1;
         let c = t.write("c", &bad);
-        status(&shangmi(&["decrypt", "--key", s(&key), "--format", f, "--in", s(&c)], b""), 1);
+        status(
+            &shangmi(
+                &["decrypt", "--key", s(&key), "--format", f, "--in", s(&c)],
+                b"",
+            ),
+            1,
+        );
     }
 }
 
@@ -255,21 +488,70 @@ fn encrypted_private_keys() {
     let pass = t.write("pass", b"correct horse\n");
     let wrong = t.write("wrong", b"battery staple\n");
     let key = t.path("k.pem");
-    ok(shangmi(&["keygen", "--alg", "sm2", "--out", s(&key), "--pass-file", s(&pass)], b""));
+    ok(shangmi(
+        &[
+            "keygen",
+            "--alg",
+            "sm2",
+            "--out",
+            s(&key),
+            "--pass-file",
+            s(&pass),
+        ],
+        b"",
+    ));
     let pem = std::fs::read_to_string(&key).unwrap();
-    assert!(pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"), "{pem}");
-    let pub1 = ok(shangmi(&["pubkey", "--key", s(&key), "--pass-file", s(&pass)], b""));
-    assert!(String::from_utf8(pub1).unwrap().starts_with("-----BEGIN PUBLIC KEY-----"));
+    assert!(
+        pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"),
+        "{pem}"
+    );
+    let pub1 = ok(shangmi(
+        &["pubkey", "--key", s(&key), "--pass-file", s(&pass)],
+        b"",
+    ));
+    assert!(
+        String::from_utf8(pub1)
+            .unwrap()
+            .starts_with("-----BEGIN PUBLIC KEY-----")
+    );
     let o = shangmi(&["pubkey", "--key", s(&key), "--pass-file", s(&wrong)], b"");
     status(&o, 2);
     let o = shangmi(&["pubkey", "--key", s(&key)], b"");
     status(&o, 2);
-    assert!(String::from_utf8_lossy(&o.stderr).contains("pass"), "says a passphrase is needed");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("pass"),
+        "says a passphrase is needed"
+    );
     // An OpenSSL-encrypted key (PBES2, AES-256-CBC, PBKDF2-HMAC-SHA256).
     let okey = t.path("o.pem");
-    ok(openssl(&["genpkey", "-algorithm", "SM2", "-aes-256-cbc", "-pass", "pass:correct horse", "-out", s(&okey)], b""));
-    let ours = ok(shangmi(&["pubkey", "--key", s(&okey), "--pass-file", s(&pass)], b""));
-    let theirs = ok(openssl(&["pkey", "-in", s(&okey), "-passin", "pass:correct horse", "-pubout"], b""));
+    ok(openssl(
+        &[
+            "genpkey",
+            "-algorithm",
+            "SM2",
+            "-aes-256-cbc",
+            "-pass",
+            "pass:correct horse",
+            "-out",
+            s(&okey),
+        ],
+        b"",
+    ));
+    let ours = ok(shangmi(
+        &["pubkey", "--key", s(&okey), "--pass-file", s(&pass)],
+        b"",
+    ));
+    let theirs = ok(openssl(
+        &[
+            "pkey",
+            "-in",
+            s(&okey),
+            "-passin",
+            "pass:correct horse",
+            "-pubout",
+        ],
+        b"",
+    ));
     assert_eq!(ours, theirs);
 }
 
@@ -279,7 +561,13 @@ fn sm4_modes_match_openssl_enc() {
     let iv = "00112233445566778899aabbccddeeff";
     for n in [0usize, 1, 15, 16, 17, 64, 1000] {
         let m = message(n);
-        for (mode, cipher) in [("ecb", "-sm4-ecb"), ("cbc", "-sm4-cbc"), ("cfb", "-sm4-cfb"), ("ofb", "-sm4-ofb"), ("ctr", "-sm4-ctr")] {
+        for (mode, cipher) in [
+            ("ecb", "-sm4-ecb"),
+            ("cbc", "-sm4-cbc"),
+            ("cfb", "-sm4-cfb"),
+            ("ofb", "-sm4-ofb"),
+            ("ctr", "-sm4-ctr"),
+        ] {
             let mut args = vec!["sm4", "--mode", mode, "--key", key];
             let mut oargs = vec!["enc", cipher, "-K", key];
             if mode != "ecb" {
@@ -295,7 +583,11 @@ fn sm4_modes_match_openssl_enc() {
                 args.pop();
                 args.push("--nopad");
                 oargs.push("-nopad");
-                assert_eq!(ok(shangmi(&args, &m)), ok(openssl(&oargs, &m)), "{mode} -nopad");
+                assert_eq!(
+                    ok(shangmi(&args, &m)),
+                    ok(openssl(&oargs, &m)),
+                    "{mode} -nopad"
+                );
             }
         }
     }
@@ -307,16 +599,37 @@ fn sm4_aead_modes_follow_rfc8998_and_reject_tampering() {
     let iv = "00001234567800000000abcd";
     let aad = "feedfacedeadbeeffeedfacedeadbeefabaddad2";
     let pt = hex::decode("aaaaaaaaaaaaaaaabbbbbbbbbbbbbbbbccccccccccccccccddddddddddddddddeeeeeeeeeeeeeeeeffffffffffffffffeeeeeeeeeeeeeeeeaaaaaaaaaaaaaaaa").unwrap();
-    for (mode, tag) in [("gcm", "83de3541e4c2b58177e065a9bf7b62ec"), ("ccm", "16842d4fa186f56ab33256971fa110f4")] {
-        let ct = ok(shangmi(&["sm4", "--mode", mode, "--key", key, "--iv", iv, "--aad", aad], &pt));
+    for (mode, tag) in [
+        ("gcm", "83de3541e4c2b58177e065a9bf7b62ec"),
+        ("ccm", "16842d4fa186f56ab33256971fa110f4"),
+    ] {
+        let ct = ok(shangmi(
+            &[
+                "sm4", "--mode", mode, "--key", key, "--iv", iv, "--aad", aad,
+            ],
+            &pt,
+        ));
         assert_eq!(hex::encode(&ct[ct.len() - 16..]), tag, "{mode}");
-        let back = ok(shangmi(&["sm4", "--mode", mode, "--key", key, "--iv", iv, "--aad", aad, "-d"], &ct));
+        let back = ok(shangmi(
+            &[
+                "sm4", "--mode", mode, "--key", key, "--iv", iv, "--aad", aad, "-d",
+            ],
+            &ct,
+        ));
         assert_eq!(back, pt);
         let mut bad = ct.clone();
         bad[3] ^= 0x80;
-        let o = shangmi(&["sm4", "--mode", mode, "--key", key, "--iv", iv, "--aad", aad, "-d"], &bad);
+        let o = shangmi(
+            &[
+                "sm4", "--mode", mode, "--key", key, "--iv", iv, "--aad", aad, "-d",
+            ],
+            &bad,
+        );
         status(&o, 1);
-        assert!(o.stdout.is_empty(), "no plaintext is released on a failed tag");
+        assert!(
+            o.stdout.is_empty(),
+            "no plaintext is released on a failed tag"
+        );
     }
 }
 
@@ -326,14 +639,68 @@ fn sm4_xts_round_trips_and_bad_arguments_are_errors() {
     let iv = "000102030405060708090a0b0c0d0e0f";
     let m = message(100);
     for std in ["ieee", "gb"] {
-        let ct = ok(shangmi(&["sm4", "--mode", "xts", "--key", key, "--iv", iv, "--xts-standard", std], &m));
+        let ct = ok(shangmi(
+            &[
+                "sm4",
+                "--mode",
+                "xts",
+                "--key",
+                key,
+                "--iv",
+                iv,
+                "--xts-standard",
+                std,
+            ],
+            &m,
+        ));
         assert_eq!(ct.len(), m.len());
-        assert_eq!(ok(shangmi(&["sm4", "--mode", "xts", "--key", key, "--iv", iv, "--xts-standard", std, "-d"], &ct)), m);
+        assert_eq!(
+            ok(shangmi(
+                &[
+                    "sm4",
+                    "--mode",
+                    "xts",
+                    "--key",
+                    key,
+                    "--iv",
+                    iv,
+                    "--xts-standard",
+                    std,
+                    "-d"
+                ],
+                &ct
+            )),
+            m
+        );
     }
-    status(&shangmi(&["sm4", "--mode", "cbc", "--key", "zz", "--iv", iv], b"x"), 2);
-    status(&shangmi(&["sm4", "--mode", "cbc", "--key", "00", "--iv", iv], b"x"), 2);
-    status(&shangmi(&["sm4", "--mode", "cbc", "--key", &key[..32]], b"x"), 2);
-    status(&shangmi(&["sm4", "--mode", "cbc", "--key", &key[..32], "--iv", iv, "--nopad"], b"x"), 2);
+    status(
+        &shangmi(&["sm4", "--mode", "cbc", "--key", "zz", "--iv", iv], b"x"),
+        2,
+    );
+    status(
+        &shangmi(&["sm4", "--mode", "cbc", "--key", "00", "--iv", iv], b"x"),
+        2,
+    );
+    status(
+        &shangmi(&["sm4", "--mode", "cbc", "--key", &key[..32]], b"x"),
+        2,
+    );
+    status(
+        &shangmi(
+            &[
+                "sm4",
+                "--mode",
+                "cbc",
+                "--key",
+                &key[..32],
+                "--iv",
+                iv,
+                "--nopad",
+            ],
+            b"x",
+        ),
+        2,
+    );
 }
 
 #[test]

@@ -5,7 +5,11 @@ use crate::{Error, Result, kdf, sm3, sm4};
 
 /// Fails with [`Error::SelfTest`] naming `what` unless `ok`.
 fn check(ok: bool, what: &'static str) -> Result<()> {
-    if ok { Ok(()) } else { Err(Error::SelfTest { what }) }
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::SelfTest { what })
+    }
 }
 
 /// Runs the known-answer test of every algorithm; `Ok(())` when all pass,
@@ -33,8 +37,10 @@ pub fn self_test() -> Result<()> {
 // GB/T 32905 Annex A.1.
 const SM3_ABC: [u8; 32] = hex32("66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0");
 // Wycheproof hmac_sm3_test.json tcId 1.
-const HMAC_KEY: [u8; 32] = hex32("1e225cafb90339bba1b24076d4206c3e79c355805d851682bc818baa4f5a7779");
-const HMAC_TAG: [u8; 32] = hex32("f9938b1b2515117f25dcd636c9a6a0e7f00bccaf5347e0e0df435cfca736cfc1");
+const HMAC_KEY: [u8; 32] =
+    hex32("1e225cafb90339bba1b24076d4206c3e79c355805d851682bc818baa4f5a7779");
+const HMAC_TAG: [u8; 32] =
+    hex32("f9938b1b2515117f25dcd636c9a6a0e7f00bccaf5347e0e0df435cfca736cfc1");
 // GB/T 32918.5 Annex C: KDF(x2 || y2, 152 bits).
 const KDF_Z: [u8; 64] = hex(
     "335e18d751e51f040e27d468138b7ab1dc86ad7f981d7d416222fd6ab3ed230d\

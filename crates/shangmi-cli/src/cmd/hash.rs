@@ -15,7 +15,11 @@ pub fn run(a: &HashArgs) -> CliResult {
         HashAlg::Sha512 => HashAlgorithm::Sha512,
     };
     let stdin = [Path::new("-").to_path_buf()];
-    let files = if a.files.is_empty() { &stdin[..] } else { &a.files[..] };
+    let files = if a.files.is_empty() {
+        &stdin[..]
+    } else {
+        &a.files[..]
+    };
     for f in files {
         let digest = if f == Path::new("-") {
             hash_reader(alg, std::io::stdin().lock()).context("stdin")?

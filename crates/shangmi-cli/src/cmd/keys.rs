@@ -19,7 +19,8 @@ pub fn keygen(a: &KeygenArgs) -> CliResult {
     let pem = match &a.pass_file {
         Some(p) => {
             let pass = read_passphrase(p)?;
-            key.to_encrypted_pkcs8_pem(&pass, &mut OsRng).context("encrypting the key")?
+            key.to_encrypted_pkcs8_pem(&pass, &mut OsRng)
+                .context("encrypting the key")?
         }
         None => key.to_pkcs8_pem().context("encoding the key")?,
     };
@@ -29,7 +30,10 @@ pub fn keygen(a: &KeygenArgs) -> CliResult {
 /// Writes the public key of a private key as SPKI PEM.
 pub fn pubkey(a: &PubkeyArgs) -> CliResult {
     let key = load_private(&a.key)?;
-    let pem = key.public_key().to_spki_pem().context("encoding the public key")?;
+    let pem = key
+        .public_key()
+        .to_spki_pem()
+        .context("encoding the public key")?;
     write_output(a.out.as_deref(), pem.as_bytes())
 }
 
@@ -39,7 +43,8 @@ pub fn load_private(k: &KeyIn) -> CliResult<PrivateKey> {
     let pass = k.pass_file.as_deref().map(read_passphrase).transpose()?;
     let pass = pass.as_ref().map(|p| p.as_slice());
     let parsed = if is_pem(&data) {
-        let text = std::str::from_utf8(&data).map_err(|_| fail(format!("{}: PEM is not text", k.key.display())))?;
+        let text = std::str::from_utf8(&data)
+            .map_err(|_| fail(format!("{}: PEM is not text", k.key.display())))?;
         PrivateKey::from_pem(text, pass)
     } else {
         PrivateKey::from_der(&data, pass)
@@ -51,7 +56,8 @@ pub fn load_private(k: &KeyIn) -> CliResult<PrivateKey> {
 pub fn load_public(path: &Path) -> CliResult<PublicKey> {
     let data = std::fs::read(path).context(path.display())?;
     let parsed = if is_pem(&data) {
-        let text = std::str::from_utf8(&data).map_err(|_| fail(format!("{}: PEM is not text", path.display())))?;
+        let text = std::str::from_utf8(&data)
+            .map_err(|_| fail(format!("{}: PEM is not text", path.display())))?;
         PublicKey::from_pem(text)
     } else {
         PublicKey::from_der(&data)
@@ -60,7 +66,10 @@ pub fn load_public(path: &Path) -> CliResult<PublicKey> {
 }
 
 fn is_pem(data: &[u8]) -> bool {
-    let start = data.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
+    let start = data
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(0);
     data[start..].starts_with(b"-----BEGIN ")
 }
 

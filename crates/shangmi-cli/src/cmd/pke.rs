@@ -19,22 +19,31 @@ fn format(f: CipherFormat) -> CiphertextFormat {
 /// Encrypts to an SM2 public key.
 pub fn encrypt(a: &EncryptArgs) -> CliResult {
     let PublicKey::Sm2(key) = load_public(&a.public)? else {
-        return Err(fail(format!("{}: not an SM2 public key", a.public.display())));
+        return Err(fail(format!(
+            "{}: not an SM2 public key",
+            a.public.display()
+        )));
     };
     let msg = read_input(a.input.as_deref())?;
-    let ct = shangmi::sm2::encrypt(&key, &msg, format(a.format), &mut OsRng).map_err(|e| fail(format!("encryption: {e}")))?;
+    let ct = shangmi::sm2::encrypt(&key, &msg, format(a.format), &mut OsRng)
+        .map_err(|e| fail(format!("encryption: {e}")))?;
     write_output(a.out.as_deref(), &ct)
 }
 
 /// Decrypts with an SM2 private key; a failed C3 check is a negative verdict.
 pub fn decrypt(a: &DecryptArgs) -> CliResult {
     let PrivateKey::Sm2(key) = load_private(&a.key)? else {
-        return Err(fail(format!("{}: not an SM2 private key", a.key.key.display())));
+        return Err(fail(format!(
+            "{}: not an SM2 private key",
+            a.key.key.display()
+        )));
     };
     let ct = read_input(a.input.as_deref())?;
     match shangmi::sm2::decrypt(&key, &ct, format(a.format)) {
         Ok(pt) => write_output(a.out.as_deref(), &pt),
-        Err(shangmi::Error::DecryptFailed) => Err(CliError::Negative("decryption failed: the C3 hash does not match".into())),
+        Err(shangmi::Error::DecryptFailed) => Err(CliError::Negative(
+            "decryption failed: the C3 hash does not match".into(),
+        )),
         Err(e) => Err(fail(format!("decryption: {e}"))),
     }
 }

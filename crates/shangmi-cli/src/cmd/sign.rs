@@ -34,7 +34,9 @@ pub fn verify(a: &VerifyArgs) -> CliResult {
             println!("signature OK");
             Ok(())
         }
-        Err(shangmi::Error::BadSignature) => Err(CliError::Negative("signature verification failed".into())),
+        Err(shangmi::Error::BadSignature) => {
+            Err(CliError::Negative("signature verification failed".into()))
+        }
         Err(e) => Err(crate::error::fail(format!("{}: {e}", a.sig.display()))),
     }
 }

@@ -1,26 +1,50 @@
-//! SM3 hash (GB/T 32905-2016). STUB: replaced by the SM3 work.
+//! SM3, the ShangMi hash function (GB/T 32905-2016), and HMAC-SM3.
+//!
+//! ```
+//! use shangmi::sm3;
+//! let d = sm3::hash(b"abc");
+//! assert_eq!(d[..4], [0x66, 0xc7, 0xf0, 0xf4]);
+//!
+//! // Streaming, and as a RustCrypto `Digest`.
+//! let mut h = sm3::Sm3::new();
+//! h.update(b"a");
+//! h.update(b"bc");
+//! assert_eq!(h.finalize(), d);
+//! ```
+
+mod block;
+mod compress;
+
+pub use block::Sm3Core;
+use digest::{FixedOutput, Update};
 
 /// SM3 digest length in bytes.
 pub const OUTPUT_LEN: usize = 32;
 /// SM3 block length in bytes.
 pub const BLOCK_LEN: usize = 64;
 
-/// Streaming SM3 hasher.
-#[derive(Clone, Default)]
-pub struct Sm3 {
-    _state: [u32; 8],
-}
+digest::buffer_fixed!(
+    /// Streaming SM3 hasher. Implements the RustCrypto `digest` traits
+    /// (`Digest`, `Update`, `FixedOutput`, ...), so it drops into code
+    /// generic over a hash, such as `hmac::Hmac<Sm3>`.
+    pub struct Sm3(Sm3Core);
+    impl: BaseFixedTraits AlgorithmName Default Clone HashMarker Reset FixedOutputReset;
+);
 
 impl Sm3 {
     /// A fresh hasher.
     pub fn new() -> Self {
         Self::default()
     }
+
     /// Absorbs `data`.
-    pub fn update(&mut self, _data: &[u8]) {}
+    pub fn update(&mut self, data: &[u8]) {
+        Update::update(self, data);
+    }
+
     /// Returns the digest.
     pub fn finalize(self) -> [u8; OUTPUT_LEN] {
-        [0; OUTPUT_LEN]
+        FixedOutput::finalize_fixed(self).into()
     }
 }
 
@@ -31,7 +55,19 @@ pub fn hash(data: &[u8]) -> [u8; OUTPUT_LEN] {
     h.finalize()
 }
 
-/// HMAC-SM3 of `msg` under `key`, in one call.
-pub fn hmac(_key: &[u8], _msg: &[u8]) -> [u8; OUTPUT_LEN] {
-    [0; OUTPUT_LEN]
+/// HMAC-SM3 (RFC 2104 with SM3); zeroizes its key state on drop.
+pub type HmacSm3 = hmac::Hmac<Sm3>;
+
+/// HMAC-SM3 of `msg` under `key`, in one call. Any key length is accepted.
+pub fn hmac(key: &[u8], msg: &[u8]) -> [u8; OUTPUT_LEN] {
+    use digest::{KeyInit, Mac};
+    // HMAC accepts keys of every length, so this never fails.
+    let Ok(mut m) = <HmacSm3 as KeyInit>::new_from_slice(key) else {
+        unreachable!("HMAC takes keys of any length")
+    };
+    Mac::update(&mut m, msg);
+    m.finalize().into_bytes().into()
 }
+
+#[cfg(test)]
+mod tests;
