@@ -1,0 +1,77 @@
+//! SM4-ECB: each block enciphered alone. Only for interoperability and
+//! single-block uses (key wrapping of one block); it shows repeated blocks.
+
+use super::{BLOCK_LEN, Padding, Sm4, block_of};
+use crate::{Error, Result};
+
+/// Encrypts `input` into `out`; returns the ciphertext length.
+pub fn encrypt(cipher: &Sm4, padding: Padding, input: &[u8], out: &mut [u8]) -> Result<usize> {
+    let total = padding.padded_len(input.len())?;
+    let out = out
+        .get_mut(..total)
+        .ok_or(Error::BufferTooSmall { needed: total })?;
+    let whole = input.len() / BLOCK_LEN * BLOCK_LEN;
+    for (o, i) in out
+        .chunks_exact_mut(BLOCK_LEN)
+        .zip(input[..whole].chunks_exact(BLOCK_LEN))
+    {
+        let mut b = block_of(i);
+        cipher.encrypt_block(&mut b);
+        o.copy_from_slice(&b);
+    }
+    if let Some(mut b) = padding.pad(&input[whole..]) {
+        cipher.encrypt_block(&mut b);
+        out[whole..].copy_from_slice(&b);
+    }
+    Ok(total)
+}
+
+/// Decrypts `input` into `out`; returns the plaintext length. A bad pad is
+/// [`Error::DecryptFailed`].
+pub fn decrypt(cipher: &Sm4, padding: Padding, input: &[u8], out: &mut [u8]) -> Result<usize> {
+    check_ciphertext_len(padding, input.len())?;
+    let out = out.get_mut(..input.len()).ok_or(Error::BufferTooSmall {
+        needed: input.len(),
+    })?;
+    let mut last = [0u8; BLOCK_LEN];
+    for (o, i) in out
+        .chunks_exact_mut(BLOCK_LEN)
+        .zip(input.chunks_exact(BLOCK_LEN))
+    {
+        let mut b = block_of(i);
+        cipher.decrypt_block(&mut b);
+        o.copy_from_slice(&b);
+        last = b;
+    }
+    finish_unpad(padding, &last, out)
+}
+
+/// Ciphertext of a block mode: whole blocks, and at least one with padding.
+pub(crate) fn check_ciphertext_len(padding: Padding, len: usize) -> Result<()> {
+    if len % BLOCK_LEN != 0 || (padding == Padding::Pkcs7 && len == 0) {
+        return Err(Error::Length {
+            what: "ciphertext (whole 16-byte blocks)",
+        });
+    }
+    Ok(())
+}
+
+/// Strips the padding of the decrypted `out` whose last block is `last`;
+/// on a bad pad the output is wiped.
+pub(crate) fn finish_unpad(
+    padding: Padding,
+    last: &[u8; BLOCK_LEN],
+    out: &mut [u8],
+) -> Result<usize> {
+    if out.is_empty() {
+        // Only reachable without padding: nothing in, nothing out.
+        return Ok(0);
+    }
+    match padding.unpad(last) {
+        Ok(keep) => Ok(out.len() - BLOCK_LEN + keep),
+        Err(e) => {
+            out.fill(0);
+            Err(e)
+        }
+    }
+}

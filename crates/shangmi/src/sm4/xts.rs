@@ -1,0 +1,138 @@
+//! SM4-XTS for storage encryption, with ciphertext stealing, in the two
+//! conventions in use: IEEE 1619 and GB/T 17964-2021. They differ only in
+//! how the tweak is multiplied by the primitive element between blocks.
+
+use super::{BLOCK_LEN, KEY_LEN, Sm4, block_of, xor_block};
+use crate::{Error, Result};
+use subtle::{Choice, ConditionallySelectable};
+use zeroize::Zeroize;
+
+/// XTS key length: two SM4 keys.
+pub const XTS_KEY_LEN: usize = 2 * KEY_LEN;
+
+/// The tweak convention.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum XtsStandard {
+    /// IEEE Std 1619: the tweak is a little-endian polynomial, doubled with
+    /// the reduction byte 0x87.
+    Ieee1619,
+    /// GB/T 17964-2021: the tweak is multiplied by x in GCM's bit-reflected
+    /// convention (shift right, reduction byte 0xE1 into the first byte).
+    GbT17964,
+}
+
+/// An SM4-XTS key: the data key K1 and the tweak key K2.
+#[derive(Clone)]
+pub struct Sm4Xts {
+    data: Sm4,
+    tweak: Sm4,
+    standard: XtsStandard,
+}
+
+impl core::fmt::Debug for Sm4Xts {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Sm4Xts {{ standard: {:?}, .. }}", self.standard)
+    }
+}
+
+impl Sm4Xts {
+    /// From 32 key bytes (K1 || K2). Equal halves are refused, as IEEE 1619
+    /// and OpenSSL require.
+    pub fn new(key: &[u8; XTS_KEY_LEN], standard: XtsStandard) -> Result<Self> {
+        let (k1, k2) = key.split_at(KEY_LEN);
+        if bool::from(subtle::ConstantTimeEq::ct_eq(k1, k2)) {
+            return Err(Error::InvalidKey);
+        }
+        Ok(Self {
+            data: Sm4::from_slice(k1)?,
+            tweak: Sm4::from_slice(k2)?,
+            standard,
+        })
+    }
+
+    fn next_tweak(&self, t: &mut [u8; BLOCK_LEN]) {
+        match self.standard {
+            XtsStandard::Ieee1619 => {
+                let carry = Choice::from(t[BLOCK_LEN - 1] >> 7);
+                for i in (1..BLOCK_LEN).rev() {
+                    t[i] = (t[i] << 1) | (t[i - 1] >> 7);
+                }
+                t[0] = (t[0] << 1) ^ u8::conditional_select(&0, &0x87, carry);
+            }
+            XtsStandard::GbT17964 => {
+                let carry = Choice::from(t[BLOCK_LEN - 1] & 1);
+                for i in (1..BLOCK_LEN).rev() {
+                    t[i] = (t[i] >> 1) | (t[i - 1] << 7);
+                }
+                t[0] = (t[0] >> 1) ^ u8::conditional_select(&0, &0xe1, carry);
+            }
+        }
+    }
+
+    fn crypt_block(&self, b: &mut [u8; BLOCK_LEN], t: &[u8; BLOCK_LEN], encrypt: bool) {
+        xor_block(b, t);
+        if encrypt {
+            self.data.encrypt_block(b);
+        } else {
+            self.data.decrypt_block(b);
+        }
+        xor_block(b, t);
+    }
+
+    /// Encrypts one data unit in place (at least 16 bytes; a partial last
+    /// block uses ciphertext stealing). `iv` is the 16-byte tweak, such as
+    /// the sector number.
+    pub fn encrypt(&self, iv: &[u8; BLOCK_LEN], data: &mut [u8]) -> Result<()> {
+        self.crypt(iv, data, true)
+    }
+
+    /// Decrypts one data unit in place.
+    pub fn decrypt(&self, iv: &[u8; BLOCK_LEN], data: &mut [u8]) -> Result<()> {
+        self.crypt(iv, data, false)
+    }
+
+    fn crypt(&self, iv: &[u8; BLOCK_LEN], data: &mut [u8], encrypt: bool) -> Result<()> {
+        if data.len() < BLOCK_LEN {
+            return Err(Error::Length {
+                what: "XTS data unit (at least 16 bytes)",
+            });
+        }
+        if data.len() > (1 << 20) * BLOCK_LEN {
+            return Err(Error::Length {
+                what: "XTS data unit (at most 2^20 blocks)",
+            });
+        }
+        let mut t = *iv;
+        self.tweak.encrypt_block(&mut t);
+        let tail = data.len() % BLOCK_LEN;
+        // With stealing, the last full block is handled with the tail.
+        let full = data.len() / BLOCK_LEN - usize::from(tail != 0);
+        for chunk in data.chunks_exact_mut(BLOCK_LEN).take(full) {
+            let mut b = block_of(chunk);
+            self.crypt_block(&mut b, &t, encrypt);
+            chunk.copy_from_slice(&b);
+            self.next_tweak(&mut t);
+        }
+        if tail != 0 {
+            let start = full * BLOCK_LEN;
+            let mut t_next = t;
+            self.next_tweak(&mut t_next);
+            // Encryption: the last full block uses t, the stolen block t_next.
+            // Decryption: the other way round.
+            let (first, second) = if encrypt { (t, t_next) } else { (t_next, t) };
+            let mut b = block_of(&data[start..]);
+            self.crypt_block(&mut b, &first, encrypt);
+            // b's head becomes the short final block; the tail fills it up.
+            let mut c = b;
+            c[..tail].copy_from_slice(&data[start + BLOCK_LEN..]);
+            self.crypt_block(&mut c, &second, encrypt);
+            data[start + BLOCK_LEN..].copy_from_slice(&b[..tail]);
+            data[start..start + BLOCK_LEN].copy_from_slice(&c);
+            b.zeroize();
+            c.zeroize();
+            t_next.zeroize();
+        }
+        t.zeroize();
+        Ok(())
+    }
+}
