@@ -66,12 +66,40 @@ pub static ALL: &[Case] = &[
         run: sm2_kdf,
     },
     Case {
+        name: "pbkdf2-hkdf-sm3",
+        run: pbkdf2_hkdf,
+    },
+    Case {
         name: "sm4-block",
         run: sm4_block,
     },
     Case {
+        name: "sm4-ecb",
+        run: sm4_ecb,
+    },
+    Case {
         name: "sm4-cbc",
         run: sm4_cbc,
+    },
+    Case {
+        name: "sm4-cfb-ofb-ctr",
+        run: sm4_stream_modes,
+    },
+    Case {
+        name: "sm4-gcm",
+        run: sm4_gcm,
+    },
+    Case {
+        name: "sm4-ccm",
+        run: sm4_ccm,
+    },
+    Case {
+        name: "sm4-xts",
+        run: sm4_xts,
+    },
+    Case {
+        name: "sm4-cmac",
+        run: sm4_cmac,
     },
     Case {
         name: "sm2-sign",
@@ -158,4 +186,103 @@ fn sm2_sign() {
     let m: [u8; 32] = bytes(12);
     let sig = sm2::sign(&key, sm2::DEFAULT_ID, &m, &mut rng);
     public(&sig);
+}
+
+fn sm4_ecb() {
+    let k: [u8; 16] = bytes(13);
+    let m: [u8; 40] = bytes(14);
+    secret(&k);
+    secret(&m);
+    let c = sm4::Sm4::new(&k);
+    let mut ct = [0u8; 48];
+    let mut pt = [0u8; 48];
+    if let Ok(n) = sm4::ecb::encrypt(&c, sm4::Padding::Pkcs7, &m, &mut ct) {
+        let _ = sm4::ecb::decrypt(&c, sm4::Padding::Pkcs7, &ct[..n], &mut pt);
+    }
+    public(&ct);
+    public(&pt);
+}
+
+fn sm4_stream_modes() {
+    let k: [u8; 16] = bytes(15);
+    let iv: [u8; 16] = bytes(16);
+    let mut m: [u8; 37] = bytes(17);
+    secret(&k);
+    secret(&m);
+    let c = sm4::Sm4::new(&k);
+    sm4::cfb::encrypt(&c, &iv, &mut m);
+    sm4::cfb::decrypt(&c, &iv, &mut m);
+    sm4::ofb::apply(&c, &iv, &mut m);
+    sm4::ctr::apply(&c, &iv, &mut m);
+    public(&m);
+}
+
+fn sm4_gcm() {
+    let k: [u8; 16] = bytes(18);
+    let nonce: [u8; 12] = bytes(19);
+    let aad: [u8; 20] = bytes(20);
+    let mut m: [u8; 45] = bytes(21);
+    secret(&k);
+    secret(&m);
+    let g = sm4::gcm::Sm4Gcm::new(&k);
+    if let Ok(tag) = g.seal_in_place(&nonce, &aad, &mut m) {
+        public(&tag);
+        let _ = g.open_in_place(&nonce, &aad, &mut m, &tag);
+    }
+    public(&m);
+}
+
+fn sm4_ccm() {
+    let k: [u8; 16] = bytes(22);
+    let nonce: [u8; 12] = bytes(23);
+    let mut m: [u8; 33] = bytes(24);
+    secret(&k);
+    secret(&m);
+    let c = sm4::ccm::Sm4Ccm::new(&k);
+    let mut tag = [0u8; 16];
+    if c.seal_in_place(&nonce, b"aad", &mut m, &mut tag).is_ok() {
+        public(&tag);
+        let _ = c.open_in_place(&nonce, b"aad", &mut m, &tag);
+    }
+    public(&m);
+}
+
+fn sm4_xts() {
+    let k: [u8; 32] = bytes(25);
+    let iv: [u8; 16] = bytes(26);
+    let mut m: [u8; 50] = bytes(27);
+    secret(&k);
+    secret(&m);
+    for std in [
+        sm4::xts::XtsStandard::Ieee1619,
+        sm4::xts::XtsStandard::GbT17964,
+    ] {
+        if let Ok(x) = sm4::xts::Sm4Xts::new(&k, std) {
+            let _ = x.encrypt(&iv, &mut m);
+            let _ = x.decrypt(&iv, &mut m);
+        }
+    }
+    public(&m);
+}
+
+fn sm4_cmac() {
+    let k: [u8; 16] = bytes(28);
+    let m: [u8; 70] = bytes(29);
+    secret(&k);
+    secret(&m);
+    let c = sm4::Sm4::new(&k);
+    let t = sm4::mac::cmac(&c, &m);
+    public(&t);
+    let _ = sm4::mac::Cmac::new(c.clone()).verify(&t);
+}
+
+fn pbkdf2_hkdf() {
+    let pw: [u8; 12] = bytes(30);
+    let ikm: [u8; 32] = bytes(31);
+    secret(&pw);
+    secret(&ikm);
+    let mut out = [0u8; 40];
+    let _ = kdf::pbkdf2_hmac_sm3(&pw, b"salt", 3, &mut out);
+    let _ = kdf::hkdf_sm3(b"salt", &ikm, b"info", &mut out);
+    public(&out);
 }

@@ -21,7 +21,11 @@ fn openssl(args: &[&str], stdin: &[u8]) -> Vec<u8> {
     let w = std::thread::spawn(move || si.write_all(&data));
     let out = child.wait_with_output().unwrap();
     w.join().unwrap().unwrap();
-    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
@@ -58,11 +62,19 @@ fn sm3_and_hmac_sm3() {
     let mut g = Gen(0x5eed_0001);
     for n in [0usize, 1, 55, 56, 63, 64, 65, 119, 1000, 100_000] {
         let m = g.bytes(n);
-        assert_eq!(dgst_hex(&openssl(&["dgst", "-sm3"], &m)), hex(&sm3::hash(&m)), "SM3 of {n} bytes");
+        assert_eq!(
+            dgst_hex(&openssl(&["dgst", "-sm3"], &m)),
+            hex(&sm3::hash(&m)),
+            "SM3 of {n} bytes"
+        );
         let key = g.bytes(n % 97 + 1);
         let hk = format!("hexkey:{}", hex(&key));
         let theirs = openssl(&["dgst", "-sm3", "-mac", "HMAC", "-macopt", &hk], &m);
-        assert_eq!(dgst_hex(&theirs), hex(&sm3::hmac(&key, &m)), "HMAC-SM3, {n} bytes");
+        assert_eq!(
+            dgst_hex(&theirs),
+            hex(&sm3::hmac(&key, &m)),
+            "HMAC-SM3, {n} bytes"
+        );
     }
 }
 
@@ -76,12 +88,26 @@ fn pbkdf2_hmac_sm3() {
         kdf::pbkdf2_hmac_sm3(pass.as_bytes(), &salt, iters, &mut ours).unwrap();
         let out = openssl(
             &[
-                "kdf", "-keylen", &len.to_string(), "-kdfopt", "digest:SM3", "-kdfopt", &format!("pass:{pass}"),
-                "-kdfopt", &format!("hexsalt:{}", hex(&salt)), "-kdfopt", &format!("iter:{iters}"), "PBKDF2",
+                "kdf",
+                "-keylen",
+                &len.to_string(),
+                "-kdfopt",
+                "digest:SM3",
+                "-kdfopt",
+                &format!("pass:{pass}"),
+                "-kdfopt",
+                &format!("hexsalt:{}", hex(&salt)),
+                "-kdfopt",
+                &format!("iter:{iters}"),
+                "PBKDF2",
             ],
             b"",
         );
-        let theirs = String::from_utf8(out).unwrap().trim().replace(':', "").to_lowercase();
+        let theirs = String::from_utf8(out)
+            .unwrap()
+            .trim()
+            .replace(':', "")
+            .to_lowercase();
         assert_eq!(theirs, hex(&ours), "iterations {iters}");
     }
 }
@@ -98,12 +124,24 @@ fn sm4_modes() {
 
         let mut out = vec![0u8; n + 16];
         let len = sm4::ecb::encrypt(&c, Padding::Pkcs7, &m, &mut out).unwrap();
-        assert_eq!(out[..len], openssl(&["enc", "-sm4-ecb", "-K", &k], &m)[..], "ECB {n}");
+        assert_eq!(
+            out[..len],
+            openssl(&["enc", "-sm4-ecb", "-K", &k], &m)[..],
+            "ECB {n}"
+        );
         let len = sm4::cbc_encrypt(&key, &iv, Padding::Pkcs7, &m, &mut out).unwrap();
-        assert_eq!(out[..len], openssl(&["enc", "-sm4-cbc", "-K", &k, "-iv", &i], &m)[..], "CBC {n}");
+        assert_eq!(
+            out[..len],
+            openssl(&["enc", "-sm4-cbc", "-K", &k, "-iv", &i], &m)[..],
+            "CBC {n}"
+        );
         if n % 16 == 0 {
             let len = sm4::cbc_encrypt(&key, &iv, Padding::None, &m, &mut out).unwrap();
-            assert_eq!(out[..len], openssl(&["enc", "-sm4-cbc", "-K", &k, "-iv", &i, "-nopad"], &m)[..], "CBC nopad {n}");
+            assert_eq!(
+                out[..len],
+                openssl(&["enc", "-sm4-cbc", "-K", &k, "-iv", &i, "-nopad"], &m)[..],
+                "CBC nopad {n}"
+            );
             // And OpenSSL's ciphertext decrypts here.
             let theirs = openssl(&["enc", "-sm4-ecb", "-K", &k, "-nopad"], &m);
             let mut back = vec![0u8; n];
@@ -117,13 +155,25 @@ fn sm4_modes() {
 
         let mut d = m.clone();
         sm4::cfb::encrypt(&c, &iv, &mut d);
-        assert_eq!(d, openssl(&["enc", "-sm4-cfb", "-K", &k, "-iv", &i], &m), "CFB {n}");
+        assert_eq!(
+            d,
+            openssl(&["enc", "-sm4-cfb", "-K", &k, "-iv", &i], &m),
+            "CFB {n}"
+        );
         let mut d = m.clone();
         sm4::ofb::apply(&c, &iv, &mut d);
-        assert_eq!(d, openssl(&["enc", "-sm4-ofb", "-K", &k, "-iv", &i], &m), "OFB {n}");
+        assert_eq!(
+            d,
+            openssl(&["enc", "-sm4-ofb", "-K", &k, "-iv", &i], &m),
+            "OFB {n}"
+        );
         let mut d = m.clone();
         sm4::ctr::apply(&c, &iv, &mut d);
-        assert_eq!(d, openssl(&["enc", "-sm4-ctr", "-K", &k, "-iv", &i], &m), "CTR {n}");
+        assert_eq!(
+            d,
+            openssl(&["enc", "-sm4-ctr", "-K", &k, "-iv", &i], &m),
+            "CTR {n}"
+        );
     }
     // The counter carries across all 128 bits, as OpenSSL's does.
     let key = [5u8; 16];
@@ -131,5 +181,8 @@ fn sm4_modes() {
     let m = [0u8; 48];
     let mut d = m;
     sm4::ctr::apply(&Sm4::new(&key), &iv, &mut d);
-    assert_eq!(d.to_vec(), openssl(&["enc", "-sm4-ctr", "-K", &hex(&key), "-iv", &hex(&iv)], &m));
+    assert_eq!(
+        d.to_vec(),
+        openssl(&["enc", "-sm4-ctr", "-K", &hex(&key), "-iv", &hex(&iv)], &m)
+    );
 }

@@ -40,7 +40,7 @@ impl Sm4Xts {
     /// and OpenSSL require.
     pub fn new(key: &[u8; XTS_KEY_LEN], standard: XtsStandard) -> Result<Self> {
         let (k1, k2) = key.split_at(KEY_LEN);
-        if bool::from(subtle::ConstantTimeEq::ct_eq(k1, k2)) {
+        if crate::ct::declassify(subtle::ConstantTimeEq::ct_eq(k1, k2)) {
             return Err(Error::InvalidKey);
         }
         Ok(Self {
