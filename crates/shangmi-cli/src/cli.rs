@@ -36,6 +36,22 @@ pub enum Command {
     Sm4(Sm4Args),
     /// Run the power-on self-test (known answers for every algorithm).
     Selftest,
+    /// Measure the speed of every primitive on this machine.
+    Speed(SpeedArgs),
+}
+
+/// Arguments of `speed`.
+#[derive(Args, Debug)]
+pub struct SpeedArgs {
+    /// Operations to measure (e.g. sm3 sm4-ctr sm2-sign, or a prefix such
+    /// as sm4); all when none.
+    pub ops: Vec<String>,
+    /// Seconds to spend on each operation.
+    #[arg(long, default_value = "1")]
+    pub seconds: f64,
+    /// Print one JSON object per line: op, bytes, ops_per_sec, mb_per_sec.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Hash algorithms.

@@ -6,6 +6,7 @@ mod pke;
 mod selftest;
 mod sign;
 mod sm4;
+mod speed;
 
 use crate::cli::Command;
 use crate::error::CliResult;
@@ -22,5 +23,6 @@ pub fn run(cmd: Command) -> CliResult {
         Command::Decrypt(a) => pke::decrypt(&a),
         Command::Sm4(a) => sm4::run(&a),
         Command::Selftest => selftest::run(),
+        Command::Speed(a) => speed::run(&a),
     }
 }
