@@ -1,0 +1,212 @@
+//! Points in projective coordinates with the complete addition formulas of
+//! Renes, Costello and Batina (2016, Algorithm 1, any a): one formula for
+//! every pair of inputs, the identity and doubling included, so there is no
+//! special case for secret data to steer.
+
+use super::curve::Curve;
+use super::field::Fe;
+use crate::{Error, Result};
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+
+/// A point (X : Y : Z); the identity is (0 : 1 : 0).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Point {
+    x: Fe,
+    y: Fe,
+    z: Fe,
+}
+
+impl ConditionallySelectable for Point {
+    fn conditional_select(a: &Self, b: &Self, c: Choice) -> Self {
+        Point {
+            x: Fe::conditional_select(&a.x, &b.x, c),
+            y: Fe::conditional_select(&a.y, &b.y, c),
+            z: Fe::conditional_select(&a.z, &b.z, c),
+        }
+    }
+}
+
+impl zeroize::Zeroize for Point {
+    fn zeroize(&mut self) {
+        self.x.zeroize();
+        self.y.zeroize();
+        self.z.zeroize();
+    }
+}
+
+/// An affine point as big-endian x and y, validated on the curve (never the
+/// identity: the identity has no affine form).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Affine {
+    pub x: [u8; 32],
+    pub y: [u8; 32],
+}
+
+impl Point {
+    pub fn identity(c: &Curve) -> Self {
+        Point {
+            x: Fe::default(),
+            y: c.p.one(),
+            z: Fe::default(),
+        }
+    }
+
+    pub fn generator(c: &Curve) -> Self {
+        Point {
+            x: c.p.from_be_bytes(&c.gx).0,
+            y: c.p.from_be_bytes(&c.gy).0,
+            z: c.p.one(),
+        }
+    }
+
+    /// Parses and validates affine coordinates: both below p and on the
+    /// curve. (With cofactor 1 every such point is in the group.)
+    pub fn from_affine(c: &Curve, a: &Affine) -> Result<Self> {
+        let (x, okx) = c.p.from_be_bytes(&a.x);
+        let (y, oky) = c.p.from_be_bytes(&a.y);
+        // Public data: branching on validity is fine.
+        if !bool::from(okx & oky) || !bool::from(on_curve(c, &x, &y)) {
+            return Err(Error::InvalidPoint);
+        }
+        Ok(Point { x, y, z: c.p.one() })
+    }
+
+    /// Decompresses x with the parity of y (`odd`). Needs p = 3 mod 4, true
+    /// of sm2p256v1.
+    pub fn decompress(c: &Curve, x_be: &[u8; 32], odd: bool) -> Result<Self> {
+        let f = &c.p;
+        let (x, ok) = f.from_be_bytes(x_be);
+        if !bool::from(ok) || f.modulus()[0] & 3 != 3 {
+            return Err(Error::InvalidPoint);
+        }
+        let rhs = f.add(
+            &f.add(&f.mul(&f.square(&x), &x), &f.mul(&c.a_fe(), &x)),
+            &c.b_fe(),
+        );
+        // sqrt = rhs^((p+1)/4)
+        let mut e = *f.modulus();
+        // (p + 1) / 4 = (p >> 2) + 1 for p = 3 mod 4.
+        e = [
+            (e[0] >> 2) | (e[1] << 62),
+            (e[1] >> 2) | (e[2] << 62),
+            (e[2] >> 2) | (e[3] << 62),
+            e[3] >> 2,
+        ];
+        e[0] += 1;
+        let mut y = f.pow(&rhs, &e);
+        if !bool::from(f.square(&y).ct_eq(&rhs)) {
+            return Err(Error::InvalidPoint);
+        }
+        let flip = f.is_odd(&y) ^ Choice::from(odd as u8);
+        y = Fe::conditional_select(&y, &f.neg(&y), flip);
+        Ok(Point { x, y, z: f.one() })
+    }
+
+    pub fn is_identity(&self, c: &Curve) -> Choice {
+        c.p.is_zero(&self.z)
+    }
+
+    /// The affine form; `Err` for the identity.
+    pub fn to_affine(&self, c: &Curve) -> Result<Affine> {
+        let f = &c.p;
+        if crate::ct::declassify(self.is_identity(c)) {
+            return Err(Error::InvalidPoint);
+        }
+        let zi = f.invert(&self.z);
+        Ok(Affine {
+            x: f.to_be_bytes(&f.mul(&self.x, &zi)),
+            y: f.to_be_bytes(&f.mul(&self.y, &zi)),
+        })
+    }
+
+    /// P + Q, complete (RCB 2016 Algorithm 1).
+    pub fn add(&self, q: &Point, c: &Curve) -> Point {
+        let f = &c.p;
+        let a = c.a_fe();
+        let b3 = c.b3_fe();
+        let (x1, y1, z1) = (&self.x, &self.y, &self.z);
+        let (x2, y2, z2) = (&q.x, &q.y, &q.z);
+        let mut t0 = f.mul(x1, x2);
+        let mut t1 = f.mul(y1, y2);
+        let mut t2 = f.mul(z1, z2);
+        let mut t3 = f.add(x1, y1);
+        let mut t4 = f.add(x2, y2);
+        t3 = f.mul(&t3, &t4);
+        t4 = f.add(&t0, &t1);
+        t3 = f.sub(&t3, &t4);
+        t4 = f.add(x1, z1);
+        let mut t5 = f.add(x2, z2);
+        t4 = f.mul(&t4, &t5);
+        t5 = f.add(&t0, &t2);
+        t4 = f.sub(&t4, &t5);
+        t5 = f.add(y1, z1);
+        let mut x3 = f.add(y2, z2);
+        t5 = f.mul(&t5, &x3);
+        x3 = f.add(&t1, &t2);
+        t5 = f.sub(&t5, &x3);
+        let mut z3 = f.mul(&a, &t4);
+        x3 = f.mul(&b3, &t2);
+        z3 = f.add(&x3, &z3);
+        x3 = f.sub(&t1, &z3);
+        z3 = f.add(&t1, &z3);
+        let mut y3 = f.mul(&x3, &z3);
+        t1 = f.add(&t0, &t0);
+        t1 = f.add(&t1, &t0);
+        t2 = f.mul(&a, &t2);
+        t4 = f.mul(&b3, &t4);
+        t1 = f.add(&t1, &t2);
+        t2 = f.sub(&t0, &t2);
+        t2 = f.mul(&a, &t2);
+        t4 = f.add(&t4, &t2);
+        t0 = f.mul(&t1, &t4);
+        y3 = f.add(&y3, &t0);
+        t0 = f.mul(&t5, &t4);
+        x3 = f.mul(&t3, &x3);
+        x3 = f.sub(&x3, &t0);
+        t0 = f.mul(&t3, &t1);
+        z3 = f.mul(&t5, &z3);
+        z3 = f.add(&z3, &t0);
+        Point {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
+    }
+
+    pub fn double(&self, c: &Curve) -> Point {
+        self.add(self, c)
+    }
+
+    /// k * self for a secret scalar given as plain limbs: a fixed 4-bit
+    /// window, each table entry chosen by a masked scan of all 16.
+    pub fn mul_ct(&self, k: &[u64; 4], c: &Curve) -> Point {
+        let mut table = [Point::identity(c); 16];
+        for i in 1..16 {
+            table[i] = table[i - 1].add(self, c);
+        }
+        let mut acc = Point::identity(c);
+        for w in (0..64).rev() {
+            for _ in 0..4 {
+                acc = acc.double(c);
+            }
+            let digit = ((k[w / 16] >> (4 * (w % 16))) & 0xf) as u8;
+            let mut sel = Point::identity(c);
+            for (i, t) in table.iter().enumerate() {
+                sel.conditional_assign(t, (i as u8).ct_eq(&digit));
+            }
+            acc = acc.add(&sel, c);
+        }
+        zeroize::Zeroize::zeroize(&mut table);
+        acc
+    }
+}
+
+/// y^2 == x^3 + ax + b.
+pub(crate) fn on_curve(c: &Curve, x: &Fe, y: &Fe) -> Choice {
+    let f = &c.p;
+    let rhs = f.add(
+        &f.add(&f.mul(&f.square(x), x), &f.mul(&c.a_fe(), x)),
+        &c.b_fe(),
+    );
+    f.square(y).ct_eq(&rhs)
+}

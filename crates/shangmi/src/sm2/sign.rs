@@ -1,0 +1,204 @@
+//! SM2 digital signatures (GB/T 32918.2): Z, e, sign and verify, with hedged
+//! nonces.
+
+use super::curve::Curve;
+use super::field::Fe;
+use super::keys::{PublicKey, SecretKey};
+use super::point::Point;
+use super::signature::Signature;
+use crate::rng::{TryCryptoRng, fill};
+use crate::sm3::{HmacSm3, Sm3};
+use crate::{Error, Result, ct};
+use digest::{KeyInit, Mac};
+use zeroize::{Zeroize, Zeroizing};
+
+/// The distinguishing ID that GM/T 0009 sets as the default, and that every
+/// X.509-level SM2 signature uses: ASCII "1234567812345678".
+pub const DEFAULT_ID: &[u8] = b"1234567812345678";
+
+/// The ID that RFC 8998 (TLS 1.3) uses for handshake signatures.
+pub const TLS13_ID: &[u8] = b"TLSv1.3+GM+Cipher+Suite";
+
+/// Z = SM3(ENTL || ID || a || b || xG || yG || xA || yA), the hash of the
+/// signer's identity. Fails if the ID is 8192 bytes or longer (ENTL is the
+/// bit length in two bytes).
+pub fn compute_z(public: &PublicKey, id: &[u8]) -> Result<[u8; 32]> {
+    let bits = u16::try_from(id.len().checked_mul(8).unwrap_or(usize::MAX)).map_err(|_| {
+        Error::Length {
+            what: "SM2 distinguishing ID (under 8192 bytes)",
+        }
+    })?;
+    let c = public.curve;
+    let mut h = Sm3::new();
+    h.update(&bits.to_be_bytes());
+    h.update(id);
+    for part in [&c.a, &c.b, &c.gx, &c.gy, &public.point.x, &public.point.y] {
+        h.update(part);
+    }
+    Ok(h.finalize())
+}
+
+/// e = SM3(Z || msg), the value SM2 signs.
+pub fn compute_e(public: &PublicKey, id: &[u8], msg: &[u8]) -> Result<[u8; 32]> {
+    let z = compute_z(public, id)?;
+    let mut h = Sm3::new();
+    h.update(&z);
+    h.update(msg);
+    Ok(h.finalize())
+}
+
+/// Signs `msg` with the distinguishing ID `id` (usually [`DEFAULT_ID`]).
+pub fn sign<R: TryCryptoRng + ?Sized>(
+    key: &SecretKey,
+    id: &[u8],
+    msg: &[u8],
+    rng: &mut R,
+) -> Result<Signature> {
+    let e = compute_e(&key.public, id, msg)?;
+    sign_digest(key, &e, rng)
+}
+
+/// Signs a precomputed e = SM3(Z || M), as an HSM or KMS receives it.
+pub fn sign_digest<R: TryCryptoRng + ?Sized>(
+    key: &SecretKey,
+    e: &[u8; 32],
+    rng: &mut R,
+) -> Result<Signature> {
+    let mut extra = Zeroizing::new([0u8; 32]);
+    fill(rng, &mut extra[..])?;
+    sign_digest_hedged(key, e, &extra[..])
+}
+
+/// Signing with the nonce derived from (d, e, extra) alone: deterministic
+/// when `extra` is empty (RFC 6979 style), hedged when it is fresh
+/// randomness.
+pub(crate) fn sign_digest_hedged(key: &SecretKey, e: &[u8; 32], extra: &[u8]) -> Result<Signature> {
+    let c = key.curve();
+    let mut nonces = NonceGen::new(c, &key.to_bytes()[..], e, extra);
+    for _ in 0..64 {
+        let k = nonces.next();
+        if let Some(sig) = sign_with_k(key, e, &k)? {
+            return Ok(sig);
+        }
+    }
+    Err(Error::Rng)
+}
+
+/// One signing attempt with nonce k (Montgomery form, in [1, n-1]); `None`
+/// when GB/T 32918.2 says to draw another k (r = 0, r + k = n, s = 0).
+pub(crate) fn sign_with_k(key: &SecretKey, e: &[u8; 32], k: &Fe) -> Result<Option<Signature>> {
+    let c = key.curve();
+    let n = &c.n;
+    let mut kl = n.to_limbs(k);
+    let p1 = Point::generator(c).mul_ct(&kl, c).to_affine(c)?;
+    kl.zeroize();
+    let e = n.reduce_be_bytes(e);
+    let x1 = n.reduce_be_bytes(&p1.x);
+    let r = n.add(&e, &x1);
+    let rk = n.add(&r, k);
+    // s = (1 + d)^-1 (k - r d)
+    let s = n.mul(&key.d1_inv, &n.sub(k, &n.mul(&r, &key.d)));
+    let retry = n.is_zero(&r) | n.is_zero(&rk) | n.is_zero(&s);
+    if ct::declassify(retry) {
+        return Ok(None);
+    }
+    Ok(Some(Signature {
+        r: n.to_be_bytes(&r),
+        s: n.to_be_bytes(&s),
+    }))
+}
+
+/// Verifies a signature on `msg` with distinguishing ID `id`.
+/// [`Error::BadSignature`] when it does not verify.
+pub fn verify(key: &PublicKey, id: &[u8], msg: &[u8], sig: &Signature) -> Result<()> {
+    let e = compute_e(key, id, msg)?;
+    verify_digest(key, &e, sig)
+}
+
+/// Verifies a signature on a precomputed e = SM3(Z || M).
+pub fn verify_digest(key: &PublicKey, e: &[u8; 32], sig: &Signature) -> Result<()> {
+    let c = key.curve;
+    let n = &c.n;
+    let (r, r_ok) = n.from_be_bytes(&sig.r);
+    let (s, s_ok) = n.from_be_bytes(&sig.s);
+    // Public data from here on.
+    if !bool::from(r_ok & s_ok) || bool::from(n.is_zero(&r) | n.is_zero(&s)) {
+        return Err(Error::BadSignature);
+    }
+    let t = n.add(&r, &s);
+    if bool::from(n.is_zero(&t)) {
+        return Err(Error::BadSignature);
+    }
+    let sg = Point::generator(c).mul_ct(&n.to_limbs(&s), c);
+    let tp = key.to_point().mul_ct(&n.to_limbs(&t), c);
+    let Ok(p1) = sg.add(&tp, c).to_affine(c) else {
+        return Err(Error::BadSignature);
+    };
+    let e = n.reduce_be_bytes(e);
+    let x1 = n.reduce_be_bytes(&p1.x);
+    let rr = n.add(&e, &x1);
+    if bool::from(subtle::ConstantTimeEq::ct_eq(&rr, &r)) {
+        Ok(())
+    } else {
+        Err(Error::BadSignature)
+    }
+}
+
+/// HMAC-SM3 DRBG in the manner of RFC 6979 section 3.2, keyed with the
+/// private key, the digest and optional extra randomness, producing
+/// candidates in [1, n - 1].
+struct NonceGen {
+    k: [u8; 32],
+    v: [u8; 32],
+    curve: &'static Curve,
+}
+
+impl NonceGen {
+    fn new(curve: &'static Curve, d: &[u8], e: &[u8; 32], extra: &[u8]) -> Self {
+        let mut g = NonceGen {
+            k: [0; 32],
+            v: [1; 32],
+            curve,
+        };
+        for sep in [0u8, 1] {
+            g.k = hmac(&g.k, &[&g.v, &[sep], d, e, extra]);
+            g.v = hmac(&g.k, &[&g.v]);
+        }
+        g
+    }
+
+    fn next(&mut self) -> Fe {
+        let n = &self.curve.n;
+        loop {
+            self.v = hmac(&self.k, &[&self.v]);
+            let (k, in_range) = n.from_be_bytes(&self.v);
+            let ok = in_range & !n.is_zero(&k);
+            // Re-key for the next candidate either way.
+            self.k = hmac(&self.k, &[&self.v, &[0]]);
+            self.v = hmac(&self.k, &[&self.v]);
+            if ct::declassify(ok) {
+                return k;
+            }
+        }
+    }
+}
+
+impl Drop for NonceGen {
+    fn drop(&mut self) {
+        self.k.zeroize();
+        self.v.zeroize();
+    }
+}
+
+fn hmac(key: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
+    // HMAC pads keys shorter than the block with zeros, so this is the
+    // same key, without a fallible constructor.
+    let mut block = [0u8; 64];
+    block[..32].copy_from_slice(key);
+    let mut m = <HmacSm3 as KeyInit>::new(&block.into());
+    block.zeroize();
+    for p in parts {
+        m.update(p);
+    }
+    m.finalize().into_bytes().into()
+}
