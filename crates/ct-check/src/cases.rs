@@ -48,63 +48,26 @@ fn bytes<const N: usize>(seed: u8) -> [u8; N] {
 }
 
 /// Every case.
+#[rustfmt::skip]
 pub static ALL: &[Case] = &[
-    Case {
-        name: "leaky-control",
-        run: leaky_control,
-    },
-    Case {
-        name: "sm3",
-        run: sm3_hash,
-    },
-    Case {
-        name: "hmac-sm3",
-        run: hmac_sm3,
-    },
-    Case {
-        name: "sm2-kdf",
-        run: sm2_kdf,
-    },
-    Case {
-        name: "pbkdf2-hkdf-sm3",
-        run: pbkdf2_hkdf,
-    },
-    Case {
-        name: "sm4-block",
-        run: sm4_block,
-    },
-    Case {
-        name: "sm4-ecb",
-        run: sm4_ecb,
-    },
-    Case {
-        name: "sm4-cbc",
-        run: sm4_cbc,
-    },
-    Case {
-        name: "sm4-cfb-ofb-ctr",
-        run: sm4_stream_modes,
-    },
-    Case {
-        name: "sm4-gcm",
-        run: sm4_gcm,
-    },
-    Case {
-        name: "sm4-ccm",
-        run: sm4_ccm,
-    },
-    Case {
-        name: "sm4-xts",
-        run: sm4_xts,
-    },
-    Case {
-        name: "sm4-cmac",
-        run: sm4_cmac,
-    },
-    Case {
-        name: "sm2-sign",
-        run: sm2_sign,
-    },
+    Case { name: "leaky-control", run: leaky_control },
+    Case { name: "sm3", run: sm3_hash },
+    Case { name: "hmac-sm3", run: hmac_sm3 },
+    Case { name: "sm2-kdf", run: sm2_kdf },
+    Case { name: "pbkdf2-hkdf-sm3", run: pbkdf2_hkdf },
+    Case { name: "sm4-block", run: sm4_block },
+    Case { name: "sm4-ecb", run: sm4_ecb },
+    Case { name: "sm4-cbc", run: sm4_cbc },
+    Case { name: "sm4-cfb-ofb-ctr", run: sm4_stream_modes },
+    Case { name: "sm4-gcm", run: sm4_gcm },
+    Case { name: "sm4-ccm", run: sm4_ccm },
+    Case { name: "sm4-xts", run: sm4_xts },
+    Case { name: "sm4-cmac", run: sm4_cmac },
+    Case { name: "sm2-keygen", run: sm2_keygen },
+    Case { name: "sm2-sign", run: sm2_sign },
+    Case { name: "sm2-decrypt", run: sm2_decrypt },
+    Case { name: "sm2-exchange", run: sm2_exchange },
+    Case { name: "sm2-ecdh", run: sm2_ecdh },
 ];
 
 /// A table lookup indexed by a secret: memcheck must flag it.
@@ -178,14 +141,132 @@ fn sm4_cbc() {
     public(&pt);
 }
 
+fn sm2_keygen() {
+    let mut rng = SecretRng(40);
+    if let Ok(k) = sm2::SecretKey::random(&mut rng) {
+        public(&k.public_key());
+    }
+    let d: [u8; 32] = bytes(41);
+    secret(&d);
+    if let Ok(k) = sm2::SecretKey::from_bytes(&d) {
+        public(&k.public_key());
+    }
+}
+
 fn sm2_sign() {
-    let mut rng = SecretRng(11);
-    let Ok(key) = sm2::SecretKey::random(&mut rng) else {
+    let d: [u8; 32] = bytes(11);
+    secret(&d);
+    let Ok(key) = sm2::SecretKey::from_bytes(&d) else {
         return;
     };
-    let m: [u8; 32] = bytes(12);
-    let sig = sm2::sign(&key, sm2::DEFAULT_ID, &m, &mut rng);
-    public(&sig);
+    public(&key.public_key());
+    let mut rng = SecretRng(12);
+    let m: [u8; 32] = bytes(13);
+    if let Ok(sig) = sm2::sign(&key, sm2::DEFAULT_ID, &m, &mut rng) {
+        public(&sig);
+    }
+}
+
+fn sm2_decrypt() {
+    let d: [u8; 32] = bytes(42);
+    let Ok(key) = sm2::SecretKey::from_bytes(&d) else {
+        return;
+    };
+    let msg: [u8; 40] = bytes(43);
+    let Ok(ct) = sm2::encrypt(
+        &key.public_key(),
+        &msg,
+        sm2::CiphertextFormat::C1C3C2,
+        &mut SecretRng(44),
+    ) else {
+        return;
+    };
+    public(&ct[..]);
+    // Decrypt with the private key (rebuilt from secret bytes) secret.
+    secret(&d);
+    let Ok(key) = sm2::SecretKey::from_bytes(&d) else {
+        return;
+    };
+    public(&key.public_key());
+    if let Ok(pt) = sm2::decrypt(&key, &ct, sm2::CiphertextFormat::C1C3C2) {
+        public(&pt[..]);
+    }
+}
+
+fn sm2_exchange() {
+    let (da, db): ([u8; 32], [u8; 32]) = (bytes(45), bytes(46));
+    secret(&da);
+    secret(&db);
+    let (Ok(a), Ok(b)) = (
+        sm2::SecretKey::from_bytes(&da),
+        sm2::SecretKey::from_bytes(&db),
+    ) else {
+        return;
+    };
+    let (Some(pa), Some(pb)) = (published(&a), published(&b)) else {
+        return;
+    };
+    let (Ok(ka), Ok(kb)) = (
+        sm2::KeyExchange::new(
+            sm2::Role::Initiator,
+            &a,
+            b"a",
+            &pb,
+            b"b",
+            &mut SecretRng(47),
+        ),
+        sm2::KeyExchange::new(
+            sm2::Role::Responder,
+            &b,
+            b"b",
+            &pa,
+            b"a",
+            &mut SecretRng(48),
+        ),
+    ) else {
+        return;
+    };
+    let (Some(ra), Some(rb)) = (
+        publish(&ka.ephemeral_public()),
+        publish(&kb.ephemeral_public()),
+    ) else {
+        return;
+    };
+    let mut k1 = [0u8; 16];
+    let mut k2 = [0u8; 16];
+    if let (Ok(c1), Ok(c2)) = (ka.finish(&rb, &mut k1), kb.finish(&ra, &mut k2)) {
+        public(&c1);
+        public(&c2);
+        let _ = c1.verify_peer(&c2.to_send);
+    }
+    public(&k1);
+    public(&k2);
+}
+
+/// A public key as a peer receives it: its bytes, made public, parsed again.
+fn publish(p: &sm2::PublicKey) -> Option<sm2::PublicKey> {
+    let bytes = p.to_uncompressed();
+    public(&bytes);
+    sm2::PublicKey::from_sec1_bytes(&bytes).ok()
+}
+
+fn published(k: &sm2::SecretKey) -> Option<sm2::PublicKey> {
+    publish(&k.public_key())
+}
+
+fn sm2_ecdh() {
+    let (da, db): ([u8; 32], [u8; 32]) = (bytes(49), bytes(50));
+    secret(&da);
+    let (Ok(a), Ok(b)) = (
+        sm2::SecretKey::from_bytes(&da),
+        sm2::SecretKey::from_bytes(&db),
+    ) else {
+        return;
+    };
+    let Some(pb) = published(&b) else { return };
+    if let Ok(s) = sm2::ecdh(&a, &pb) {
+        public(s.as_bytes());
+    }
 }
 
 fn sm4_ecb() {
