@@ -322,7 +322,7 @@ fn sm2_signatures_interoperate_with_openssl() {
             ],
             b"hello",
         ),
-        2,
+        1,
     );
 }
 

@@ -34,6 +34,7 @@ pub mod alg;
 mod ct;
 mod error;
 pub mod kdf;
+#[cfg(feature = "alloc")]
 pub mod keys;
 pub mod rng;
 mod selftest;

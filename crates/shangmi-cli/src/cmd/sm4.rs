@@ -123,7 +123,8 @@ fn aead(
         if data.len() < 16 {
             return Err(fail("input shorter than the 16-byte tag"));
         }
-        let tag = data.split_off(data.len() - 16);
+        let body_len = data.len() - 16;
+        let tag = data.split_off(body_len);
         let r = match a.mode {
             Sm4Mode::Gcm => sm4::gcm::Sm4Gcm::new(key).open_in_place(nonce, aad, &mut data, &tag),
             _ => sm4::ccm::Sm4Ccm::new(key).open_in_place(nonce, aad, &mut data, &tag),

@@ -373,7 +373,15 @@ fn sm2_decrypt_op() -> Box<dyn FnMut()> {
 }
 
 fn sm2_exchange_op() -> Box<dyn FnMut()> {
-    Box::new(|| {
-        black_box(super::exchange_once());
+    // One side's work per exchange: a fresh ephemeral key and the finish.
+    let keys = sm2_key().zip(sm2_key());
+    let peer_eph = sm2_key().map(|k| k.public_key());
+    Box::new(move || {
+        if let (Some((a, b)), Some(rb)) = (&keys, &peer_eph) {
+            let mut out = [0u8; 16];
+            if let Ok(kx) = sm2::KeyExchange::new(sm2::Role::Initiator, a, sm2::DEFAULT_ID, &b.public_key(), sm2::DEFAULT_ID, &mut OsRng) {
+                let _ = black_box(kx.finish(rb, &mut out));
+            }
+        }
     })
 }
