@@ -379,7 +379,14 @@ fn sm2_exchange_op() -> Box<dyn FnMut()> {
     Box::new(move || {
         if let (Some((a, b)), Some(rb)) = (&keys, &peer_eph) {
             let mut out = [0u8; 16];
-            if let Ok(kx) = sm2::KeyExchange::new(sm2::Role::Initiator, a, sm2::DEFAULT_ID, &b.public_key(), sm2::DEFAULT_ID, &mut OsRng) {
+            if let Ok(kx) = sm2::KeyExchange::new(
+                sm2::Role::Initiator,
+                a,
+                sm2::DEFAULT_ID,
+                &b.public_key(),
+                sm2::DEFAULT_ID,
+                &mut OsRng,
+            ) {
                 let _ = black_box(kx.finish(rb, &mut out));
             }
         }

@@ -52,7 +52,10 @@ impl SharedSecret {
     fn new(v: &[u8]) -> Self {
         let mut bytes = Zeroizing::new([0u8; 48]);
         bytes[..v.len()].copy_from_slice(v);
-        Self { bytes, len: v.len() }
+        Self {
+            bytes,
+            len: v.len(),
+        }
     }
 }
 
@@ -112,7 +115,9 @@ impl AgreementKey {
     /// Writes the public key into `out`; returns its length.
     pub fn public_key(&self, out: &mut [u8]) -> Result<usize> {
         let n = self.algorithm().public_len();
-        let out = out.get_mut(..n).ok_or(Error::BufferTooSmall { needed: n })?;
+        let out = out
+            .get_mut(..n)
+            .ok_or(Error::BufferTooSmall { needed: n })?;
         match self {
             Self::Sm2(k) => out.copy_from_slice(&k.public_key().to_uncompressed()),
             Self::X25519(k) => out.copy_from_slice(x25519_dalek::PublicKey::from(k).as_bytes()),
@@ -136,7 +141,9 @@ impl AgreementKey {
                 Ok(SharedSecret::new(sm2::ecdh(k, &p)?.as_bytes()))
             }
             Self::X25519(k) => {
-                let p: [u8; 32] = peer.try_into().map_err(|_| Error::Length { what: "X25519 public key (32 bytes)" })?;
+                let p: [u8; 32] = peer.try_into().map_err(|_| Error::Length {
+                    what: "X25519 public key (32 bytes)",
+                })?;
                 let s = k.diffie_hellman(&x25519_dalek::PublicKey::from(p));
                 if !s.was_contributory() {
                     return Err(Error::InvalidPoint);

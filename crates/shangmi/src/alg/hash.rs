@@ -122,7 +122,9 @@ impl Hasher {
     /// Writes the digest into `out[..output_len]`; returns its length.
     pub fn finalize_into(self, out: &mut [u8]) -> crate::Result<usize> {
         let n = self.algorithm().output_len();
-        let out = out.get_mut(..n).ok_or(crate::Error::BufferTooSmall { needed: n })?;
+        let out = out
+            .get_mut(..n)
+            .ok_or(crate::Error::BufferTooSmall { needed: n })?;
         match self {
             Self::Sm3(h) => out.copy_from_slice(&h.finalize()),
             Self::Sha256(h) => out.copy_from_slice(&h.finalize()),

@@ -42,7 +42,9 @@ impl MacAlgorithm {
     /// returns the tag length.
     pub fn compute(self, key: &[u8], msg: &[u8], out: &mut [u8]) -> Result<usize> {
         let n = self.tag_len();
-        let out = out.get_mut(..n).ok_or(Error::BufferTooSmall { needed: n })?;
+        let out = out
+            .get_mut(..n)
+            .ok_or(Error::BufferTooSmall { needed: n })?;
         match self {
             Self::HmacSm3 => hmac::<Sm3>(key, msg, out),
             Self::HmacSha256 => hmac::<Sha256>(key, msg, out),

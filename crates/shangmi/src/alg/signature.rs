@@ -32,7 +32,12 @@ pub enum SignatureEncoding {
 
 impl SignatureAlgorithm {
     /// Every signature algorithm.
-    pub const ALL: [SignatureAlgorithm; 4] = [Self::Sm2Sm3, Self::EcdsaP256Sha256, Self::EcdsaP384Sha384, Self::Ed25519];
+    pub const ALL: [SignatureAlgorithm; 4] = [
+        Self::Sm2Sm3,
+        Self::EcdsaP256Sha256,
+        Self::EcdsaP384Sha384,
+        Self::Ed25519,
+    ];
 
     /// The OID of the signature algorithm (as in X.509 `signatureAlgorithm`).
     pub const fn oid(self) -> &'static str {
@@ -88,7 +93,10 @@ pub const MAX_SIGNATURE_LEN: usize = 104;
 
 impl PrivateKey {
     /// Generates a key pair for `alg`.
-    pub fn generate<R: TryCryptoRng + ?Sized>(alg: SignatureAlgorithm, rng: &mut R) -> Result<Self> {
+    pub fn generate<R: TryCryptoRng + ?Sized>(
+        alg: SignatureAlgorithm,
+        rng: &mut R,
+    ) -> Result<Self> {
         let mut seed = Zeroizing::new([0u8; 48]);
         for _ in 0..64 {
             match alg {
@@ -137,13 +145,24 @@ impl PrivateKey {
 
     /// Signs `msg` into `out`; returns the signature length. SM2 signs with
     /// `id` as its distinguishing ID (other algorithms ignore it).
-    pub fn sign_into<R: TryCryptoRng + ?Sized>(&self, id: &[u8], msg: &[u8], encoding: SignatureEncoding, rng: &mut R, out: &mut [u8]) -> Result<usize> {
+    pub fn sign_into<R: TryCryptoRng + ?Sized>(
+        &self,
+        id: &[u8],
+        msg: &[u8],
+        encoding: SignatureEncoding,
+        rng: &mut R,
+        out: &mut [u8],
+    ) -> Result<usize> {
         fn put(out: &mut [u8], v: &[u8]) -> Result<usize> {
-            let o = out.get_mut(..v.len()).ok_or(Error::BufferTooSmall { needed: v.len() })?;
+            let o = out
+                .get_mut(..v.len())
+                .ok_or(Error::BufferTooSmall { needed: v.len() })?;
             o.copy_from_slice(v);
             Ok(v.len())
         }
-        let bad = |_| Error::Unsupported { what: "signing failed" };
+        let bad = |_| Error::Unsupported {
+            what: "signing failed",
+        };
         match (self, encoding) {
             (Self::Sm2(k), enc) => {
                 let s = sm2::sign(k, id, msg, rng)?;
@@ -172,7 +191,13 @@ impl PrivateKey {
 
     /// Signs `msg` with `id` (SM2 only); returns the signature bytes.
     #[cfg(feature = "alloc")]
-    pub fn sign_with_id<R: TryCryptoRng + ?Sized>(&self, id: &[u8], msg: &[u8], encoding: SignatureEncoding, rng: &mut R) -> Result<alloc::vec::Vec<u8>> {
+    pub fn sign_with_id<R: TryCryptoRng + ?Sized>(
+        &self,
+        id: &[u8],
+        msg: &[u8],
+        encoding: SignatureEncoding,
+        rng: &mut R,
+    ) -> Result<alloc::vec::Vec<u8>> {
         let mut out = alloc::vec![0u8; MAX_SIGNATURE_LEN];
         let n = self.sign_into(id, msg, encoding, rng, &mut out)?;
         out.truncate(n);
@@ -181,7 +206,12 @@ impl PrivateKey {
 
     /// Signs `msg` (SM2 with [`sm2::DEFAULT_ID`]); returns the signature bytes.
     #[cfg(feature = "alloc")]
-    pub fn sign<R: TryCryptoRng + ?Sized>(&self, msg: &[u8], encoding: SignatureEncoding, rng: &mut R) -> Result<alloc::vec::Vec<u8>> {
+    pub fn sign<R: TryCryptoRng + ?Sized>(
+        &self,
+        msg: &[u8],
+        encoding: SignatureEncoding,
+        rng: &mut R,
+    ) -> Result<alloc::vec::Vec<u8>> {
         self.sign_with_id(sm2::DEFAULT_ID, msg, encoding, rng)
     }
 }
@@ -200,7 +230,13 @@ impl PublicKey {
     /// Verifies `sig` on `msg`; SM2 uses `id` as the distinguishing ID.
     /// [`Error::BadSignature`] when it does not verify (a malformed
     /// signature included).
-    pub fn verify_with_id(&self, id: &[u8], msg: &[u8], sig: &[u8], encoding: SignatureEncoding) -> Result<()> {
+    pub fn verify_with_id(
+        &self,
+        id: &[u8],
+        msg: &[u8],
+        sig: &[u8],
+        encoding: SignatureEncoding,
+    ) -> Result<()> {
         let bad = |_| Error::BadSignature;
         match (self, encoding) {
             (Self::Sm2(k), enc) => {

@@ -47,7 +47,9 @@ struct EncryptedPrivateKeyInfo<'a> {
 
 /// Whether `der` parses as an `EncryptedPrivateKeyInfo` with PBES2.
 pub(crate) fn looks_encrypted(der: &[u8]) -> bool {
-    EncryptedPrivateKeyInfo::from_der(der).map(|e| e.algorithm.oid == oids::PBES2).unwrap_or(false)
+    EncryptedPrivateKeyInfo::from_der(der)
+        .map(|e| e.algorithm.oid == oids::PBES2)
+        .unwrap_or(false)
 }
 
 /// The key length of a content-encryption scheme.
@@ -56,19 +58,37 @@ fn cipher_key_len(oid: ObjectIdentifier) -> Result<usize> {
         o if o == oids::SM4_CBC || o == oids::AES128_CBC => Ok(16),
         o if o == oids::AES192_CBC => Ok(24),
         o if o == oids::AES256_CBC => Ok(32),
-        _ => Err(Error::Unsupported { what: "PBES2 cipher (want SM4-CBC or AES-CBC)" }),
+        _ => Err(Error::Unsupported {
+            what: "PBES2 cipher (want SM4-CBC or AES-CBC)",
+        }),
     }
 }
 
-fn derive(prf: ObjectIdentifier, pass: &[u8], salt: &[u8], iters: u32, out: &mut [u8]) -> Result<()> {
+fn derive(
+    prf: ObjectIdentifier,
+    pass: &[u8],
+    salt: &[u8],
+    iters: u32,
+    out: &mut [u8],
+) -> Result<()> {
     use sha2::{Sha256, Sha384, Sha512};
-    let e = |_| Error::Length { what: "PBKDF2 output" };
+    let e = |_| Error::Length {
+        what: "PBKDF2 output",
+    };
     match prf {
         p if p == oids::HMAC_SM3 => crate::kdf::pbkdf2_hmac_sm3(pass, salt, iters, out),
-        p if p == oids::HMAC_SHA256 => pbkdf2::pbkdf2::<hmac::Hmac<Sha256>>(pass, salt, iters, out).map_err(e),
-        p if p == oids::HMAC_SHA384 => pbkdf2::pbkdf2::<hmac::Hmac<Sha384>>(pass, salt, iters, out).map_err(e),
-        p if p == oids::HMAC_SHA512 => pbkdf2::pbkdf2::<hmac::Hmac<Sha512>>(pass, salt, iters, out).map_err(e),
-        p if p == oids::HMAC_SHA1 => Err(Error::Unsupported { what: "PBKDF2 with HMAC-SHA-1 (re-encrypt the key with a SHA-2 or SM3 PRF)" }),
+        p if p == oids::HMAC_SHA256 => {
+            pbkdf2::pbkdf2::<hmac::Hmac<Sha256>>(pass, salt, iters, out).map_err(e)
+        }
+        p if p == oids::HMAC_SHA384 => {
+            pbkdf2::pbkdf2::<hmac::Hmac<Sha384>>(pass, salt, iters, out).map_err(e)
+        }
+        p if p == oids::HMAC_SHA512 => {
+            pbkdf2::pbkdf2::<hmac::Hmac<Sha512>>(pass, salt, iters, out).map_err(e)
+        }
+        p if p == oids::HMAC_SHA1 => Err(Error::Unsupported {
+            what: "PBKDF2 with HMAC-SHA-1 (re-encrypt the key with a SHA-2 or SM3 PRF)",
+        }),
         _ => Err(Error::Unsupported { what: "PBKDF2 PRF" }),
     }
 }
@@ -78,25 +98,60 @@ fn derive(prf: ObjectIdentifier, pass: &[u8], salt: &[u8], iters: u32, out: &mut
 pub(crate) fn decrypt(der: &[u8], passphrase: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
     let info = EncryptedPrivateKeyInfo::from_der(der).map_err(der_err)?;
     if info.algorithm.oid != oids::PBES2 {
-        return Err(Error::Unsupported { what: "private key encryption (want PBES2)" });
+        return Err(Error::Unsupported {
+            what: "private key encryption (want PBES2)",
+        });
     }
-    let params: Pbes2Params<'_> = info.algorithm.parameters.ok_or(Error::Encoding { what: "PBES2 parameters" })?.decode_as().map_err(der_err)?;
+    let params: Pbes2Params<'_> = info
+        .algorithm
+        .parameters
+        .ok_or(Error::Encoding {
+            what: "PBES2 parameters",
+        })?
+        .decode_as()
+        .map_err(der_err)?;
     if params.kdf.oid != oids::PBKDF2 {
-        return Err(Error::Unsupported { what: "PBES2 key derivation (want PBKDF2)" });
+        return Err(Error::Unsupported {
+            what: "PBES2 key derivation (want PBKDF2)",
+        });
     }
-    let kdf: Pbkdf2Params<'_> = params.kdf.parameters.ok_or(Error::Encoding { what: "PBKDF2 parameters" })?.decode_as().map_err(der_err)?;
-    let iv: &OctetStringRef = params.scheme.parameters.ok_or(Error::Encoding { what: "cipher IV" })?.decode_as().map_err(der_err)?;
-    let iv: [u8; 16] = iv.as_bytes().try_into().map_err(|_| Error::Length { what: "CBC IV (16 bytes)" })?;
+    let kdf: Pbkdf2Params<'_> = params
+        .kdf
+        .parameters
+        .ok_or(Error::Encoding {
+            what: "PBKDF2 parameters",
+        })?
+        .decode_as()
+        .map_err(der_err)?;
+    let iv: &OctetStringRef = params
+        .scheme
+        .parameters
+        .ok_or(Error::Encoding { what: "cipher IV" })?
+        .decode_as()
+        .map_err(der_err)?;
+    let iv: [u8; 16] = iv.as_bytes().try_into().map_err(|_| Error::Length {
+        what: "CBC IV (16 bytes)",
+    })?;
     if kdf.iteration_count == 0 || kdf.iteration_count > MAX_ITERATIONS {
-        return Err(Error::Unsupported { what: "PBKDF2 iteration count (1 to 10,000,000)" });
+        return Err(Error::Unsupported {
+            what: "PBKDF2 iteration count (1 to 10,000,000)",
+        });
     }
     let key_len = cipher_key_len(params.scheme.oid)?;
     if kdf.key_length.is_some_and(|l| l as usize != key_len) {
-        return Err(Error::Encoding { what: "PBKDF2 key length does not match the cipher" });
+        return Err(Error::Encoding {
+            what: "PBKDF2 key length does not match the cipher",
+        });
     }
     let prf = kdf.prf.map(|p| p.oid).unwrap_or(oids::HMAC_SHA1);
     let mut key = Zeroizing::new([0u8; 32]);
-    derive(prf, passphrase, kdf.salt.as_bytes(), kdf.iteration_count, &mut key[..key_len])?;
+    derive(
+        prf,
+        passphrase,
+        kdf.salt.as_bytes(),
+        kdf.iteration_count,
+        &mut key[..key_len],
+    )?;
     let ct = info.data.as_bytes();
     let mut out = Zeroizing::new(vec![0u8; ct.len()]);
     let n = if params.scheme.oid == oids::SM4_CBC {
@@ -144,7 +199,12 @@ fn aes_cbc_decrypt(key: &[u8], iv: &[u8; 16], ct: &[u8], out: &mut [u8]) -> Resu
 }
 
 /// Encrypts `PrivateKeyInfo` DER with PBES2 (PBKDF2-HMAC-SM3, SM4-CBC).
-pub(crate) fn encrypt<R: TryCryptoRng + ?Sized>(plain: &[u8], passphrase: &[u8], iterations: u32, rng: &mut R) -> Result<Vec<u8>> {
+pub(crate) fn encrypt<R: TryCryptoRng + ?Sized>(
+    plain: &[u8],
+    passphrase: &[u8],
+    iterations: u32,
+    rng: &mut R,
+) -> Result<Vec<u8>> {
     let mut salt = [0u8; 16];
     let mut iv = [0u8; 16];
     fill(rng, &mut salt)?;
@@ -156,7 +216,10 @@ pub(crate) fn encrypt<R: TryCryptoRng + ?Sized>(plain: &[u8], passphrase: &[u8],
     ct.truncate(n);
 
     let prf_params = der::asn1::Null.to_der().map_err(der_err)?;
-    let prf = AlgorithmIdentifierRef { oid: oids::HMAC_SM3, parameters: Some(AnyRef::try_from(&prf_params[..]).map_err(der_err)?) };
+    let prf = AlgorithmIdentifierRef {
+        oid: oids::HMAC_SM3,
+        parameters: Some(AnyRef::try_from(&prf_params[..]).map_err(der_err)?),
+    };
     let kdf_params = Pbkdf2Params {
         salt: OctetStringRef::new(&salt).map_err(der_err)?,
         iteration_count: iterations,
@@ -165,15 +228,27 @@ pub(crate) fn encrypt<R: TryCryptoRng + ?Sized>(plain: &[u8], passphrase: &[u8],
     }
     .to_der()
     .map_err(der_err)?;
-    let iv_der = OctetStringRef::new(&iv).map_err(der_err)?.to_der().map_err(der_err)?;
+    let iv_der = OctetStringRef::new(&iv)
+        .map_err(der_err)?
+        .to_der()
+        .map_err(der_err)?;
     let pbes2 = Pbes2Params {
-        kdf: AlgorithmIdentifierRef { oid: oids::PBKDF2, parameters: Some(AnyRef::try_from(&kdf_params[..]).map_err(der_err)?) },
-        scheme: AlgorithmIdentifierRef { oid: oids::SM4_CBC, parameters: Some(AnyRef::try_from(&iv_der[..]).map_err(der_err)?) },
+        kdf: AlgorithmIdentifierRef {
+            oid: oids::PBKDF2,
+            parameters: Some(AnyRef::try_from(&kdf_params[..]).map_err(der_err)?),
+        },
+        scheme: AlgorithmIdentifierRef {
+            oid: oids::SM4_CBC,
+            parameters: Some(AnyRef::try_from(&iv_der[..]).map_err(der_err)?),
+        },
     }
     .to_der()
     .map_err(der_err)?;
     EncryptedPrivateKeyInfo {
-        algorithm: AlgorithmIdentifierRef { oid: oids::PBES2, parameters: Some(AnyRef::try_from(&pbes2[..]).map_err(der_err)?) },
+        algorithm: AlgorithmIdentifierRef {
+            oid: oids::PBES2,
+            parameters: Some(AnyRef::try_from(&pbes2[..]).map_err(der_err)?),
+        },
         data: OctetStringRef::new(&ct).map_err(der_err)?,
     }
     .to_der()

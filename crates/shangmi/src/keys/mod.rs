@@ -39,13 +39,15 @@ use zeroize::Zeroizing;
 
 /// Decodes PEM text; returns the label and the DER bytes (zeroized on drop).
 pub fn pem_decode(text: &str) -> Result<(String, Zeroizing<Vec<u8>>)> {
-    let (label, der) = pem_rfc7468::decode_vec(text.trim().as_bytes()).map_err(|_| Error::Encoding { what: "PEM" })?;
+    let (label, der) = pem_rfc7468::decode_vec(text.trim().as_bytes())
+        .map_err(|_| Error::Encoding { what: "PEM" })?;
     Ok((String::from(label), Zeroizing::new(der)))
 }
 
 /// Encodes DER as PEM with `label` (LF line endings).
 pub fn pem_encode(label: &str, der: &[u8]) -> Result<String> {
-    pem_rfc7468::encode_string(label, pem_rfc7468::LineEnding::LF, der).map_err(|_| Error::Encoding { what: "PEM" })
+    pem_rfc7468::encode_string(label, pem_rfc7468::LineEnding::LF, der)
+        .map_err(|_| Error::Encoding { what: "PEM" })
 }
 
 fn der_err(_: der::Error) -> Error {

@@ -33,9 +33,13 @@ pub(crate) fn kind_of(alg: &AlgorithmIdentifierRef<'_>) -> Result<KeyKind> {
         return Ok(KeyKind::Ed25519);
     }
     if alg.oid != oids::EC_PUBLIC_KEY {
-        return Err(Error::Unsupported { what: "key algorithm (want SM2, EC P-256/P-384 or Ed25519)" });
+        return Err(Error::Unsupported {
+            what: "key algorithm (want SM2, EC P-256/P-384 or Ed25519)",
+        });
     }
-    let curve = alg.parameters_oid().map_err(|_| Error::Encoding { what: "EC key parameters (want a named curve)" })?;
+    let curve = alg.parameters_oid().map_err(|_| Error::Encoding {
+        what: "EC key parameters (want a named curve)",
+    })?;
     curve_kind(curve)
 }
 
@@ -44,7 +48,9 @@ fn curve_kind(curve: ObjectIdentifier) -> Result<KeyKind> {
         c if c == oids::SM2 => Ok(KeyKind::Sm2),
         c if c == oids::P256 => Ok(KeyKind::P256),
         c if c == oids::P384 => Ok(KeyKind::P384),
-        _ => Err(Error::Unsupported { what: "elliptic curve (want sm2p256v1, P-256 or P-384)" }),
+        _ => Err(Error::Unsupported {
+            what: "elliptic curve (want sm2p256v1, P-256 or P-384)",
+        }),
     }
 }
 
@@ -69,7 +75,10 @@ fn sm2_ec_private_key(key: &sm2::SecretKey, with_curve: bool) -> Result<Zeroizin
 pub(crate) fn sm2_to_pkcs8(key: &sm2::SecretKey) -> Result<Zeroizing<Vec<u8>>> {
     let inner = sm2_ec_private_key(key, false)?;
     let info = PrivateKeyInfoRef {
-        algorithm: AlgorithmIdentifierRef { oid: oids::EC_PUBLIC_KEY, parameters: Some(oid_any(&oids::SM2)?) },
+        algorithm: AlgorithmIdentifierRef {
+            oid: oids::EC_PUBLIC_KEY,
+            parameters: Some(oid_any(&oids::SM2)?),
+        },
         private_key: OctetStringRef::new(&inner).map_err(der_err)?,
         public_key: None,
     };
@@ -93,7 +102,9 @@ fn sm2_from_ec(ec: &sec1::EcPrivateKey<'_>) -> Result<sm2::SecretKey> {
 }
 
 fn pkcs8_err(_: pkcs8::Error) -> Error {
-    Error::Encoding { what: "PKCS#8 private key" }
+    Error::Encoding {
+        what: "PKCS#8 private key",
+    }
 }
 
 /// A private key from PKCS#8 `PrivateKeyInfo` DER.
@@ -104,14 +115,22 @@ pub(crate) fn from_pkcs8(der: &[u8]) -> Result<PrivateKey> {
             let ec = sec1::EcPrivateKey::from_der(info.private_key.as_bytes()).map_err(der_err)?;
             if let Some(sec1::EcParameters::NamedCurve(c)) = ec.parameters {
                 if c != oids::SM2 {
-                    return Err(Error::Encoding { what: "SM2 key with another curve inside" });
+                    return Err(Error::Encoding {
+                        what: "SM2 key with another curve inside",
+                    });
                 }
             }
             Ok(PrivateKey::Sm2(sm2_from_ec(&ec)?))
         }
-        KeyKind::P256 => Ok(PrivateKey::P256(p256::ecdsa::SigningKey::from_pkcs8_der(der).map_err(pkcs8_err)?)),
-        KeyKind::P384 => Ok(PrivateKey::P384(p384::ecdsa::SigningKey::from_pkcs8_der(der).map_err(pkcs8_err)?)),
-        KeyKind::Ed25519 => Ok(PrivateKey::Ed25519(ed25519_dalek::SigningKey::from_pkcs8_der(der).map_err(pkcs8_err)?)),
+        KeyKind::P256 => Ok(PrivateKey::P256(
+            p256::ecdsa::SigningKey::from_pkcs8_der(der).map_err(pkcs8_err)?,
+        )),
+        KeyKind::P384 => Ok(PrivateKey::P384(
+            p384::ecdsa::SigningKey::from_pkcs8_der(der).map_err(pkcs8_err)?,
+        )),
+        KeyKind::Ed25519 => Ok(PrivateKey::Ed25519(
+            ed25519_dalek::SigningKey::from_pkcs8_der(der).map_err(pkcs8_err)?,
+        )),
     }
 }
 
@@ -119,14 +138,22 @@ pub(crate) fn from_pkcs8(der: &[u8]) -> Result<PrivateKey> {
 pub(crate) fn from_sec1(der: &[u8]) -> Result<PrivateKey> {
     let ec = sec1::EcPrivateKey::from_der(der).map_err(der_err)?;
     let Some(sec1::EcParameters::NamedCurve(curve)) = ec.parameters else {
-        return Err(Error::Encoding { what: "EC PRIVATE KEY without a named curve" });
+        return Err(Error::Encoding {
+            what: "EC PRIVATE KEY without a named curve",
+        });
     };
     let bad = |_| Error::InvalidKey;
     match curve_kind(curve)? {
         KeyKind::Sm2 => Ok(PrivateKey::Sm2(sm2_from_ec(&ec)?)),
-        KeyKind::P256 => Ok(PrivateKey::P256(p256::ecdsa::SigningKey::from_slice(ec.private_key).map_err(bad)?)),
-        KeyKind::P384 => Ok(PrivateKey::P384(p384::ecdsa::SigningKey::from_slice(ec.private_key).map_err(bad)?)),
-        KeyKind::Ed25519 => Err(Error::Unsupported { what: "Ed25519 in SEC1" }),
+        KeyKind::P256 => Ok(PrivateKey::P256(
+            p256::ecdsa::SigningKey::from_slice(ec.private_key).map_err(bad)?,
+        )),
+        KeyKind::P384 => Ok(PrivateKey::P384(
+            p384::ecdsa::SigningKey::from_slice(ec.private_key).map_err(bad)?,
+        )),
+        KeyKind::Ed25519 => Err(Error::Unsupported {
+            what: "Ed25519 in SEC1",
+        }),
     }
 }
 
@@ -144,18 +171,37 @@ impl PrivateKey {
 
     /// PKCS#8 PEM ("PRIVATE KEY").
     pub fn to_pkcs8_pem(&self) -> Result<Zeroizing<String>> {
-        Ok(Zeroizing::new(pem_encode(label::PRIVATE_KEY, &self.to_pkcs8_der()?)?))
+        Ok(Zeroizing::new(pem_encode(
+            label::PRIVATE_KEY,
+            &self.to_pkcs8_der()?,
+        )?))
     }
 
     /// Encrypted PKCS#8 DER: PBES2 with PBKDF2-HMAC-SM3 and SM4-CBC, a
     /// random salt and IV, and [`super::DEFAULT_ITERATIONS`] iterations.
-    pub fn to_encrypted_pkcs8_der<R: TryCryptoRng + ?Sized>(&self, passphrase: &[u8], rng: &mut R) -> Result<Vec<u8>> {
-        super::encrypted::encrypt(&self.to_pkcs8_der()?, passphrase, super::DEFAULT_ITERATIONS, rng)
+    pub fn to_encrypted_pkcs8_der<R: TryCryptoRng + ?Sized>(
+        &self,
+        passphrase: &[u8],
+        rng: &mut R,
+    ) -> Result<Vec<u8>> {
+        super::encrypted::encrypt(
+            &self.to_pkcs8_der()?,
+            passphrase,
+            super::DEFAULT_ITERATIONS,
+            rng,
+        )
     }
 
     /// Encrypted PKCS#8 PEM ("ENCRYPTED PRIVATE KEY").
-    pub fn to_encrypted_pkcs8_pem<R: TryCryptoRng + ?Sized>(&self, passphrase: &[u8], rng: &mut R) -> Result<Zeroizing<String>> {
-        Ok(Zeroizing::new(pem_encode(label::ENCRYPTED_PRIVATE_KEY, &self.to_encrypted_pkcs8_der(passphrase, rng)?)?))
+    pub fn to_encrypted_pkcs8_pem<R: TryCryptoRng + ?Sized>(
+        &self,
+        passphrase: &[u8],
+        rng: &mut R,
+    ) -> Result<Zeroizing<String>> {
+        Ok(Zeroizing::new(pem_encode(
+            label::ENCRYPTED_PRIVATE_KEY,
+            &self.to_encrypted_pkcs8_der(passphrase, rng)?,
+        )?))
     }
 
     /// SEC1 `ECPrivateKey` DER with the named curve (not for Ed25519).
@@ -172,7 +218,9 @@ impl PrivateKey {
                 let pk = PublicKey::P384(*k.verifying_key()).to_sec1_bytes();
                 ec_der(&d, oids::P384, &pk)
             }
-            Self::Ed25519(_) => Err(Error::Unsupported { what: "Ed25519 in SEC1" }),
+            Self::Ed25519(_) => Err(Error::Unsupported {
+                what: "Ed25519 in SEC1",
+            }),
         }
     }
 
@@ -201,7 +249,9 @@ impl PrivateKey {
                 from_pkcs8(&super::encrypted::decrypt(&der, pass)?)
             }
             label::EC_PRIVATE_KEY => from_sec1(&der),
-            _ => Err(Error::Encoding { what: "PEM label (want PRIVATE KEY, ENCRYPTED PRIVATE KEY or EC PRIVATE KEY)" }),
+            _ => Err(Error::Encoding {
+                what: "PEM label (want PRIVATE KEY, ENCRYPTED PRIVATE KEY or EC PRIVATE KEY)",
+            }),
         }
     }
 }
@@ -210,9 +260,17 @@ impl PrivateKey {
 /// with the public key attached).
 fn ed25519_to_pkcs8(k: &ed25519_dalek::SigningKey) -> Result<Zeroizing<Vec<u8>>> {
     let seed = Zeroizing::new(k.to_bytes());
-    let inner = Zeroizing::new(OctetStringRef::new(&seed[..]).map_err(der_err)?.to_der().map_err(der_err)?);
+    let inner = Zeroizing::new(
+        OctetStringRef::new(&seed[..])
+            .map_err(der_err)?
+            .to_der()
+            .map_err(der_err)?,
+    );
     let info = PrivateKeyInfoRef {
-        algorithm: AlgorithmIdentifierRef { oid: oids::ED25519, parameters: None },
+        algorithm: AlgorithmIdentifierRef {
+            oid: oids::ED25519,
+            parameters: None,
+        },
         private_key: OctetStringRef::new(&inner).map_err(der_err)?,
         public_key: None,
     };
@@ -220,7 +278,11 @@ fn ed25519_to_pkcs8(k: &ed25519_dalek::SigningKey) -> Result<Zeroizing<Vec<u8>>>
 }
 
 fn ec_der(d: &[u8], curve: ObjectIdentifier, public: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-    let ec = sec1::EcPrivateKey { private_key: d, parameters: Some(sec1::EcParameters::NamedCurve(curve)), public_key: Some(public) };
+    let ec = sec1::EcPrivateKey {
+        private_key: d,
+        parameters: Some(sec1::EcParameters::NamedCurve(curve)),
+        public_key: Some(public),
+    };
     Ok(Zeroizing::new(ec.to_der().map_err(der_err)?))
 }
 
@@ -237,7 +299,8 @@ impl TryFrom<PrivateKeyInfoRef<'_>> for sm2::SecretKey {
         if kind_of(&info.algorithm) != Ok(KeyKind::Sm2) {
             return Err(pkcs8::Error::ParametersMalformed);
         }
-        let ec = sec1::EcPrivateKey::from_der(info.private_key.as_bytes()).map_err(|_| pkcs8::Error::ParametersMalformed)?;
+        let ec = sec1::EcPrivateKey::from_der(info.private_key.as_bytes())
+            .map_err(|_| pkcs8::Error::ParametersMalformed)?;
         sm2_from_ec(&ec).map_err(|_| pkcs8::Error::ParametersMalformed)
     }
 }

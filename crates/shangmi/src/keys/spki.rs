@@ -16,14 +16,19 @@ use spki::{AlgorithmIdentifierRef, DecodePublicKey, EncodePublicKey, SubjectPubl
 pub(crate) fn sm2_spki(key: &sm2::PublicKey) -> Result<Vec<u8>> {
     let point = key.to_uncompressed();
     let info = SubjectPublicKeyInfoRef {
-        algorithm: AlgorithmIdentifierRef { oid: oids::EC_PUBLIC_KEY, parameters: Some(oid_any(&oids::SM2)?) },
+        algorithm: AlgorithmIdentifierRef {
+            oid: oids::EC_PUBLIC_KEY,
+            parameters: Some(oid_any(&oids::SM2)?),
+        },
         subject_public_key: BitStringRef::from_bytes(&point).map_err(der_err)?,
     };
     info.to_der().map_err(der_err)
 }
 
 fn point_bytes<'a>(info: &'a SubjectPublicKeyInfoRef<'a>) -> Result<&'a [u8]> {
-    info.subject_public_key.as_bytes().ok_or(Error::Encoding { what: "public key BIT STRING" })
+    info.subject_public_key.as_bytes().ok_or(Error::Encoding {
+        what: "public key BIT STRING",
+    })
 }
 
 fn spki_err(_: spki::Error) -> Error {
@@ -53,7 +58,12 @@ impl PublicKey {
             Self::P384(k) => k.to_public_key_der(),
             Self::Ed25519(k) => k.to_public_key_der(),
         };
-        Ok(doc.map_err(|_| Error::Encoding { what: "SubjectPublicKeyInfo" })?.as_bytes().to_vec())
+        Ok(doc
+            .map_err(|_| Error::Encoding {
+                what: "SubjectPublicKeyInfo",
+            })?
+            .as_bytes()
+            .to_vec())
     }
 
     /// SubjectPublicKeyInfo PEM ("PUBLIC KEY").
@@ -69,11 +79,19 @@ impl PublicKey {
         let bytes = point_bytes(&info)?;
         match kind_of(&info.algorithm)? {
             KeyKind::Sm2 => Ok(Self::Sm2(sm2::PublicKey::from_sec1_bytes(bytes)?)),
-            KeyKind::P256 => Ok(Self::P256(p256::ecdsa::VerifyingKey::from_public_key_der(der).map_err(spki_err)?)),
-            KeyKind::P384 => Ok(Self::P384(p384::ecdsa::VerifyingKey::from_public_key_der(der).map_err(spki_err)?)),
+            KeyKind::P256 => Ok(Self::P256(
+                p256::ecdsa::VerifyingKey::from_public_key_der(der).map_err(spki_err)?,
+            )),
+            KeyKind::P384 => Ok(Self::P384(
+                p384::ecdsa::VerifyingKey::from_public_key_der(der).map_err(spki_err)?,
+            )),
             KeyKind::Ed25519 => {
-                let b: &[u8; 32] = bytes.try_into().map_err(|_| Error::Length { what: "Ed25519 public key (32 bytes)" })?;
-                Ok(Self::Ed25519(ed25519_dalek::VerifyingKey::from_bytes(b).map_err(|_| Error::InvalidPoint)?))
+                let b: &[u8; 32] = bytes.try_into().map_err(|_| Error::Length {
+                    what: "Ed25519 public key (32 bytes)",
+                })?;
+                Ok(Self::Ed25519(
+                    ed25519_dalek::VerifyingKey::from_bytes(b).map_err(|_| Error::InvalidPoint)?,
+                ))
             }
         }
     }
@@ -82,7 +100,9 @@ impl PublicKey {
     pub fn from_pem(text: &str) -> Result<Self> {
         let (lbl, der) = pem_decode(text)?;
         if lbl != label::PUBLIC_KEY {
-            return Err(Error::Encoding { what: "PEM label (want PUBLIC KEY)" });
+            return Err(Error::Encoding {
+                what: "PEM label (want PUBLIC KEY)",
+            });
         }
         Self::from_der(&der)
     }
@@ -101,7 +121,10 @@ impl TryFrom<SubjectPublicKeyInfoRef<'_>> for sm2::PublicKey {
         if kind_of(&info.algorithm) != Ok(KeyKind::Sm2) {
             return Err(spki::Error::KeyMalformed);
         }
-        let bytes = info.subject_public_key.as_bytes().ok_or(spki::Error::KeyMalformed)?;
+        let bytes = info
+            .subject_public_key
+            .as_bytes()
+            .ok_or(spki::Error::KeyMalformed)?;
         sm2::PublicKey::from_sec1_bytes(bytes).map_err(|_| spki::Error::KeyMalformed)
     }
 }

@@ -378,6 +378,24 @@ pub fn encrypt_into<R: TryCryptoRng + ?Sized>(
     Err(Error::Rng)
 }
 
+/// Encryption with a given k in C1C3C2 form (for the known-answer test).
+pub(crate) fn encrypt_with_k(
+    key: &PublicKey,
+    k: &[u8; 32],
+    msg: &[u8],
+    out: &mut [u8],
+) -> Result<usize> {
+    let c = key.curve;
+    let (kf, ok) = c.n.from_be_bytes(k);
+    if !ct::declassify(ok & !c.n.is_zero(&kf)) {
+        return Err(Error::InvalidKey);
+    }
+    let kl = Zeroizing::new(c.n.to_limbs(&kf));
+    let c1 = Point::generator(c).mul_ct(&kl, c).to_affine(c)?;
+    let shared = key.to_point().mul_ct(&kl, c).to_affine(c)?;
+    encrypt_with(&c1, &shared, msg, CiphertextFormat::C1C3C2, out)?.ok_or(Error::InvalidKey)
+}
+
 /// Writes the ciphertext for ephemeral point C1 and shared point
 /// (x2, y2); `None` when the KDF output is all zero (draw another k).
 pub(crate) fn encrypt_with(

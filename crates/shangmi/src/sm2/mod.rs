@@ -19,12 +19,12 @@
 //! ```
 
 mod curve;
-mod encrypt;
+pub(crate) mod encrypt;
 mod exchange;
 mod field;
 mod keys;
 mod point;
-mod sign;
+pub(crate) mod sign;
 mod signature;
 mod traits;
 
