@@ -20,6 +20,9 @@ mod spki;
 
 pub use encrypted::DEFAULT_ITERATIONS;
 
+#[cfg(test)]
+mod tests;
+
 /// PEM labels this crate reads and writes.
 pub mod label {
     /// PKCS#8 private key.

@@ -23,7 +23,7 @@ pub(crate) struct Curve {
 
 impl Curve {
     fn fe(&self, be: &[u8; 32]) -> Fe {
-        self.p.from_be_bytes(be).0
+        self.p.decode_be(be).0
     }
     /// a in Montgomery form.
     pub fn a_fe(&self) -> Fe {
@@ -52,6 +52,8 @@ const fn hex32(s: &str) -> [u8; 32] {
     out
 }
 
+// Only evaluated at compile time, where a panic is a build error.
+#[allow(clippy::panic)]
 const fn nib(c: u8) -> u8 {
     match c {
         b'0'..=b'9' => c - b'0',

@@ -364,7 +364,7 @@ pub fn encrypt_into<R: TryCryptoRng + ?Sized>(
     for _ in 0..64 {
         let mut kb = Zeroizing::new([0u8; 32]);
         fill(rng, &mut kb[..])?;
-        let (k, ok) = c.n.from_be_bytes(&kb);
+        let (k, ok) = c.n.decode_be(&kb);
         if !ct::declassify(ok & !c.n.is_zero(&k)) {
             continue;
         }
@@ -386,7 +386,7 @@ pub(crate) fn encrypt_with_k(
     out: &mut [u8],
 ) -> Result<usize> {
     let c = key.curve;
-    let (kf, ok) = c.n.from_be_bytes(k);
+    let (kf, ok) = c.n.decode_be(k);
     if !ct::declassify(ok & !c.n.is_zero(&kf)) {
         return Err(Error::InvalidKey);
     }

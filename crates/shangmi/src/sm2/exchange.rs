@@ -123,7 +123,7 @@ impl KeyExchange {
             let bytes = w / 8;
             b[32 - bytes..].copy_from_slice(&x[32 - bytes..]);
             b[32 - bytes - 1] = (x[32 - bytes - 1] & ((1u8 << (w % 8)) - 1)) | (1u8 << (w % 8));
-            n.from_be_bytes(&b).0
+            n.decode_be(&b).0
         };
         let x_own = xbar(&self.big_r.x);
         let x_peer = xbar(&peer_ephemeral.point.x);

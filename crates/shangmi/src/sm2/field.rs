@@ -162,6 +162,7 @@ impl Modulus {
     }
 
     /// Montgomery multiplication: a * b / R mod m (CIOS).
+    #[allow(clippy::needless_range_loop)] // parallel limb arrays read clearer by index
     pub(crate) fn mul(&self, a: &Fe, b: &Fe) -> Fe {
         let m = &self.m;
         let mut t = [0u64; 6];
@@ -221,12 +222,12 @@ impl Modulus {
     }
 
     /// Converts out of Montgomery form to plain limbs.
-    fn from_mont(&self, a: &Fe) -> [u64; 4] {
+    fn leave_mont(&self, a: &Fe) -> [u64; 4] {
         self.mul(a, &Fe([1, 0, 0, 0])).0
     }
 
     /// Parses 32 big-endian bytes; `None` in the Choice when >= m.
-    pub(crate) fn from_be_bytes(&self, be: &[u8; 32]) -> (Fe, Choice) {
+    pub(crate) fn decode_be(&self, be: &[u8; 32]) -> (Fe, Choice) {
         let l = limbs_from_be(be);
         let (_, borrow) = sub4(&l, &self.m);
         let in_range = Choice::from((borrow >> 63) as u8);
@@ -242,7 +243,7 @@ impl Modulus {
     }
 
     pub(crate) fn to_be_bytes(&self, a: &Fe) -> [u8; 32] {
-        let l = self.from_mont(a);
+        let l = self.leave_mont(a);
         let mut out = [0u8; 32];
         for i in 0..4 {
             out[8 * i..8 * i + 8].copy_from_slice(&l[3 - i].to_be_bytes());
@@ -257,18 +258,18 @@ impl Modulus {
 
     /// An element from a small integer.
     #[cfg(test)]
-    pub(crate) fn from_u64(&self, v: u64) -> Fe {
+    pub(crate) fn small(&self, v: u64) -> Fe {
         self.to_mont(&[v, 0, 0, 0])
     }
 
     /// The plain (non-Montgomery) limbs, for scalar bit access.
     pub(crate) fn to_limbs(&self, a: &Fe) -> [u64; 4] {
-        self.from_mont(a)
+        self.leave_mont(a)
     }
 
     /// Whether the plain value of `a` is odd (for point compression).
     pub(crate) fn is_odd(&self, a: &Fe) -> Choice {
-        Choice::from((self.from_mont(a)[0] & 1) as u8)
+        Choice::from((self.leave_mont(a)[0] & 1) as u8)
     }
 
     /// The plain limbs of m.
@@ -288,7 +289,7 @@ mod tests {
     ]);
 
     fn fe(v: u64) -> Fe {
-        P.from_u64(v)
+        P.small(v)
     }
 
     #[test]
@@ -312,16 +313,22 @@ mod tests {
         for (i, l) in P.m.iter().rev().enumerate() {
             be[8 * i..8 * i + 8].copy_from_slice(&l.to_be_bytes());
         }
-        let (_, ok) = P.from_be_bytes(&be);
+        let (_, ok) = P.decode_be(&be);
         assert!(!bool::from(ok));
         be[31] -= 1;
-        let (x, ok) = P.from_be_bytes(&be);
+        let (x, ok) = P.decode_be(&be);
         assert!(bool::from(ok));
         assert_eq!(P.to_be_bytes(&x), be);
         assert!(bool::from(P.add(&x, &P.one()).ct_eq(&Fe::default())));
-        assert_eq!(
-            P.to_be_bytes(&P.reduce_be_bytes(&[0xff; 32]))[31],
-            0xff - 0xff + 0
-        );
+        // 2^256 - 1 - p = 2^224 + 2^96 - 2^64.
+        let r = P.to_be_bytes(&P.reduce_be_bytes(&[0xff; 32]));
+        let mut want = [0u8; 32];
+        let mut w = [0u64; 4];
+        w[3] = 1 << 32; // 2^224
+        w[1] = 0xffff_ffff; // 2^96 - 2^64, in the second limb
+        for i in 0..4 {
+            want[8 * i..8 * i + 8].copy_from_slice(&w[3 - i].to_be_bytes());
+        }
+        assert_eq!(r, want);
     }
 }

@@ -93,7 +93,7 @@ impl SecretKey {
             what: "SM2 private key (32 bytes)",
         })?;
         let n = &curve.n;
-        let (d, in_range) = n.from_be_bytes(be);
+        let (d, in_range) = n.decode_be(be);
         // d != 0 and d != n - 1 (so that 1 + d is invertible).
         let one = n.one();
         let d1 = n.add(&d, &one);
@@ -219,7 +219,7 @@ impl PublicKey {
         &self.point.y
     }
 
-    pub(crate) fn to_point(&self) -> Point {
+    pub(crate) fn to_point(self) -> Point {
         // Validated at construction.
         Point::from_affine(self.curve, &self.point).unwrap_or_else(|_| Point::identity(self.curve))
     }

@@ -53,8 +53,8 @@ impl Point {
 
     pub fn generator(c: &Curve) -> Self {
         Point {
-            x: c.p.from_be_bytes(&c.gx).0,
-            y: c.p.from_be_bytes(&c.gy).0,
+            x: c.p.decode_be(&c.gx).0,
+            y: c.p.decode_be(&c.gy).0,
             z: c.p.one(),
         }
     }
@@ -62,8 +62,8 @@ impl Point {
     /// Parses and validates affine coordinates: both below p and on the
     /// curve. (With cofactor 1 every such point is in the group.)
     pub fn from_affine(c: &Curve, a: &Affine) -> Result<Self> {
-        let (x, okx) = c.p.from_be_bytes(&a.x);
-        let (y, oky) = c.p.from_be_bytes(&a.y);
+        let (x, okx) = c.p.decode_be(&a.x);
+        let (y, oky) = c.p.decode_be(&a.y);
         // Public data: branching on validity is fine.
         if !bool::from(okx & oky) || !bool::from(on_curve(c, &x, &y)) {
             return Err(Error::InvalidPoint);
@@ -75,7 +75,7 @@ impl Point {
     /// of sm2p256v1.
     pub fn decompress(c: &Curve, x_be: &[u8; 32], odd: bool) -> Result<Self> {
         let f = &c.p;
-        let (x, ok) = f.from_be_bytes(x_be);
+        let (x, ok) = f.decode_be(x_be);
         if !bool::from(ok) || f.modulus()[0] & 3 != 3 {
             return Err(Error::InvalidPoint);
         }
@@ -107,7 +107,7 @@ impl Point {
     }
 
     /// The affine form; `Err` for the identity.
-    pub fn to_affine(&self, c: &Curve) -> Result<Affine> {
+    pub fn to_affine(self, c: &Curve) -> Result<Affine> {
         let f = &c.p;
         if crate::ct::declassify(self.is_identity(c)) {
             return Err(Error::InvalidPoint);

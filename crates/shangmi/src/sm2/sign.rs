@@ -23,10 +23,8 @@ pub const TLS13_ID: &[u8] = b"TLSv1.3+GM+Cipher+Suite";
 /// signer's identity. Fails if the ID is 8192 bytes or longer (ENTL is the
 /// bit length in two bytes).
 pub fn compute_z(public: &PublicKey, id: &[u8]) -> Result<[u8; 32]> {
-    let bits = u16::try_from(id.len().checked_mul(8).unwrap_or(usize::MAX)).map_err(|_| {
-        Error::Length {
-            what: "SM2 distinguishing ID (under 8192 bytes)",
-        }
+    let bits = u16::try_from(id.len().saturating_mul(8)).map_err(|_| Error::Length {
+        what: "SM2 distinguishing ID (under 8192 bytes)",
     })?;
     let c = public.curve;
     let mut h = Sm3::new();
@@ -119,8 +117,8 @@ pub fn verify(key: &PublicKey, id: &[u8], msg: &[u8], sig: &Signature) -> Result
 pub fn verify_digest(key: &PublicKey, e: &[u8; 32], sig: &Signature) -> Result<()> {
     let c = key.curve;
     let n = &c.n;
-    let (r, r_ok) = n.from_be_bytes(&sig.r);
-    let (s, s_ok) = n.from_be_bytes(&sig.s);
+    let (r, r_ok) = n.decode_be(&sig.r);
+    let (s, s_ok) = n.decode_be(&sig.s);
     // Public data from here on.
     if !bool::from(r_ok & s_ok) || bool::from(n.is_zero(&r) | n.is_zero(&s)) {
         return Err(Error::BadSignature);
@@ -171,7 +169,7 @@ impl NonceGen {
         let n = &self.curve.n;
         loop {
             self.v = hmac(&self.k, &[&self.v]);
-            let (k, in_range) = n.from_be_bytes(&self.v);
+            let (k, in_range) = n.decode_be(&self.v);
             let ok = in_range & !n.is_zero(&k);
             // Re-key for the next candidate either way.
             self.k = hmac(&self.k, &[&self.v, &[0]]);
