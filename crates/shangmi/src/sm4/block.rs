@@ -1,49 +1,69 @@
-//! The SM4 block cipher: key schedule and the 32-round transformation.
+//! The SM4 block cipher itself (GB/T 32907-2016): key schedule, one block,
+//! many blocks, and the RustCrypto `cipher` 0.5 traits.
+//!
+//! Every S-box goes through the bitsliced circuit in [`super::sbox`], so
+//! neither encryption nor the key schedule reads memory at a secret address.
+//! Several blocks are encrypted in parallel lanes of the same circuit.
 
-use super::sbox::tau;
-use super::{BLOCK_LEN, KEY_LEN};
-use cipher::consts::{U1, U16};
+use core::fmt;
+
 use cipher::{
     AlgorithmName, Block, BlockCipherDecBackend, BlockCipherDecClosure, BlockCipherDecrypt,
     BlockCipherEncBackend, BlockCipherEncClosure, BlockCipherEncrypt, BlockSizeUser, InOut, Key,
-    KeyInit, KeySizeUser, ParBlocksSizeUser,
+    KeyInit, KeySizeUser, ParBlocks, ParBlocksSizeUser,
+    consts::{U8, U16},
 };
-use core::fmt;
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::Zeroize;
 
+use super::sbox::tau;
+use super::{BLOCK_LEN, KEY_LEN};
+
+/// How many blocks one pass of the bitsliced circuit carries.
+pub(crate) const LANES: usize = 8;
+
+/// The system parameter FK.
 const FK: [u32; 4] = [0xa3b1_bac6, 0x56aa_3350, 0x677d_9197, 0xb270_22dc];
 
-/// CK_i: byte j of word i is (4i + j) * 7 mod 256.
+/// The fixed parameters CK: byte `j` of `CK[i]` is `(4i + j) * 7 mod 256`.
 const CK: [u32; 32] = {
     let mut ck = [0u32; 32];
     let mut i = 0;
     while i < 32 {
+        let mut bytes = [0u8; 4];
         let mut j = 0;
         while j < 4 {
-            ck[i] = (ck[i] << 8) | (((4 * i + j) * 7) % 256) as u32;
+            bytes[j] = ((4 * i + j) * 7 % 256) as u8;
             j += 1;
         }
+        ck[i] = u32::from_be_bytes(bytes);
         i += 1;
     }
     ck
 };
 
+/// The linear transform L of the round function.
 #[inline(always)]
 fn l(b: u32) -> u32 {
     b ^ b.rotate_left(2) ^ b.rotate_left(10) ^ b.rotate_left(18) ^ b.rotate_left(24)
 }
 
+/// The linear transform L' of the key schedule.
 #[inline(always)]
 fn l_key(b: u32) -> u32 {
     b ^ b.rotate_left(13) ^ b.rotate_left(23)
 }
 
-/// An SM4 key schedule (the 32 round keys). Constant time; zeroized on drop;
-/// `Debug` does not show it.
+/// Which way the cipher runs.
+#[derive(Clone, Copy)]
+pub(crate) enum Direction {
+    Encrypt,
+    Decrypt,
+}
+
+/// An SM4 key schedule (the 32 round keys).
 ///
-/// Implements the RustCrypto `cipher` traits (`KeyInit`,
-/// `BlockCipherEncrypt`, `BlockCipherDecrypt`), so it plugs into generic
-/// mode crates.
+/// Zeroized on drop; its `Debug` output does not show it. Implements the
+/// `cipher` 0.5 block-cipher traits, so RustCrypto's generic modes accept it.
 #[derive(Clone)]
 pub struct Sm4 {
     rk: [u32; 32],
@@ -53,17 +73,29 @@ impl Sm4 {
     /// Expands `key` into the round keys.
     pub fn new(key: &[u8; KEY_LEN]) -> Self {
         let mut k = [0u32; 4];
-        for (ki, (c, fk)) in k.iter_mut().zip(key.chunks_exact(4).zip(FK)) {
-            *ki = u32::from_be_bytes([c[0], c[1], c[2], c[3]]) ^ fk;
+        for ((ki, chunk), fk) in k.iter_mut().zip(key.chunks_exact(4)).zip(FK) {
+            *ki = u32::from_be_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]) ^ fk;
         }
         let mut rk = [0u32; 32];
-        for (i, rki) in rk.iter_mut().enumerate() {
-            let next = k[0] ^ l_key(tau(k[1] ^ k[2] ^ k[3] ^ CK[i]));
-            k = [k[1], k[2], k[3], next];
-            *rki = next;
+        for (rki, ck) in rk.iter_mut().zip(CK) {
+            let mut t = [k[1] ^ k[2] ^ k[3] ^ ck];
+            tau(&mut t);
+            *rki = k[0] ^ l_key(t[0]);
+            k = [k[1], k[2], k[3], *rki];
         }
         k.zeroize();
         Self { rk }
+    }
+
+    /// The round keys rk0..rk31 (for the known-answer test).
+    #[cfg(test)]
+    pub(crate) fn round_keys(&self) -> &[u32; 32] {
+        &self.rk
+    }
+
+    /// Encrypts one block in place.
+    pub fn encrypt_block(&self, block: &mut [u8; BLOCK_LEN]) {
+        self.crypt_block(block, Direction::Encrypt);
     }
 
     /// Builds the schedule from a key slice, which must be 16 bytes.
@@ -74,52 +106,73 @@ impl Sm4 {
         Ok(Self::new(key))
     }
 
-    #[inline(always)]
-    fn crypt(&self, block: &mut [u8; BLOCK_LEN], decrypt: bool) {
-        let mut x = [0u32; 4];
-        for (xi, c) in x.iter_mut().zip(block.chunks_exact(4)) {
-            *xi = u32::from_be_bytes([c[0], c[1], c[2], c[3]]);
-        }
-        for i in 0..32 {
-            let rk = if decrypt { self.rk[31 - i] } else { self.rk[i] };
-            let next = x[0] ^ l(tau(x[1] ^ x[2] ^ x[3] ^ rk));
-            x = [x[1], x[2], x[3], next];
-        }
-        for (c, xi) in block.chunks_exact_mut(4).zip(x.iter().rev()) {
-            c.copy_from_slice(&xi.to_be_bytes());
-        }
-        x.zeroize();
-    }
-
-    /// Encrypts one block in place.
-    pub fn encrypt_block(&self, block: &mut [u8; BLOCK_LEN]) {
-        self.crypt(block, false);
-    }
-
     /// Decrypts one block in place.
     pub fn decrypt_block(&self, block: &mut [u8; BLOCK_LEN]) {
-        self.crypt(block, true);
+        self.crypt_block(block, Direction::Decrypt);
     }
 
-    /// Encrypts many independent blocks in place (the kernel of ECB, CTR,
-    /// GCM, XTS and the parallel halves of CBC and CFB).
+    /// Encrypts each block of `blocks` in place (ECB), eight at a time.
     pub fn encrypt_blocks(&self, blocks: &mut [[u8; BLOCK_LEN]]) {
-        for b in blocks {
-            self.crypt(b, false);
-        }
+        self.crypt_many(blocks, Direction::Encrypt);
     }
 
-    /// Decrypts many independent blocks in place.
+    /// Decrypts each block of `blocks` in place (ECB), eight at a time.
     pub fn decrypt_blocks(&self, blocks: &mut [[u8; BLOCK_LEN]]) {
-        for b in blocks {
-            self.crypt(b, true);
+        self.crypt_many(blocks, Direction::Decrypt);
+    }
+
+    /// Encrypts or decrypts one block in place.
+    pub(crate) fn crypt_block(&self, block: &mut [u8; BLOCK_LEN], dir: Direction) {
+        self.crypt(core::array::from_mut(block), dir);
+    }
+
+    /// Encrypts or decrypts each block of `blocks` in place.
+    pub(crate) fn crypt_many(&self, blocks: &mut [[u8; BLOCK_LEN]], dir: Direction) {
+        let mut chunks = blocks.chunks_exact_mut(LANES);
+        for chunk in &mut chunks {
+            if let Ok(lanes) = <&mut [[u8; BLOCK_LEN]; LANES]>::try_from(chunk) {
+                self.crypt(lanes, dir);
+            }
+        }
+        let tail = chunks.into_remainder();
+        if !tail.is_empty() {
+            let mut lanes = [[0u8; BLOCK_LEN]; LANES];
+            lanes[..tail.len()].copy_from_slice(tail);
+            self.crypt(&mut lanes, dir);
+            tail.copy_from_slice(&lanes[..tail.len()]);
+            lanes.zeroize();
         }
     }
 
-    /// The round keys, for tests against the published schedule.
-    #[cfg(test)]
-    pub(crate) fn round_keys(&self) -> &[u32; 32] {
-        &self.rk
+    /// The 32 rounds and the final reversal on `N <= 8` blocks in parallel.
+    #[inline(always)]
+    fn crypt<const N: usize>(&self, blocks: &mut [[u8; BLOCK_LEN]; N], dir: Direction) {
+        let mut x = [[0u32; 4]; N];
+        for (xk, block) in x.iter_mut().zip(blocks.iter()) {
+            for (w, chunk) in xk.iter_mut().zip(block.chunks_exact(4)) {
+                *w = u32::from_be_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+            }
+        }
+        for round in 0..32 {
+            let rk = match dir {
+                Direction::Encrypt => self.rk[round],
+                Direction::Decrypt => self.rk[31 - round],
+            };
+            let mut t = [0u32; N];
+            for (tk, xk) in t.iter_mut().zip(x.iter()) {
+                *tk = xk[1] ^ xk[2] ^ xk[3] ^ rk;
+            }
+            tau(&mut t);
+            for (xk, tk) in x.iter_mut().zip(t) {
+                *xk = [xk[1], xk[2], xk[3], xk[0] ^ l(tk)];
+            }
+        }
+        for (block, xk) in blocks.iter_mut().zip(x.iter()) {
+            for (chunk, w) in block.chunks_exact_mut(4).zip(xk.iter().rev()) {
+                chunk.copy_from_slice(&w.to_be_bytes());
+            }
+        }
+        x.zeroize();
     }
 }
 
@@ -129,11 +182,17 @@ impl Drop for Sm4 {
     }
 }
 
-impl ZeroizeOnDrop for Sm4 {}
+impl zeroize::ZeroizeOnDrop for Sm4 {}
 
 impl fmt::Debug for Sm4 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Sm4 { .. }")
+    }
+}
+
+impl AlgorithmName for Sm4 {
+    fn write_alg_name(f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Sm4")
     }
 }
 
@@ -143,7 +202,7 @@ impl KeySizeUser for Sm4 {
 
 impl KeyInit for Sm4 {
     fn new(key: &Key<Self>) -> Self {
-        Sm4::new(&(*key).into())
+        Sm4::new(&key.0)
     }
 }
 
@@ -152,39 +211,124 @@ impl BlockSizeUser for Sm4 {
 }
 
 impl ParBlocksSizeUser for Sm4 {
-    type ParBlocksSize = U1;
-}
-
-impl AlgorithmName for Sm4 {
-    fn write_alg_name(f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SM4")
-    }
+    type ParBlocksSize = U8;
 }
 
 impl BlockCipherEncrypt for Sm4 {
-    fn encrypt_with_backend(&self, f: impl BlockCipherEncClosure<BlockSize = Self::BlockSize>) {
+    fn encrypt_with_backend(&self, f: impl BlockCipherEncClosure<BlockSize = U16>) {
         f.call(self)
-    }
-}
-
-impl BlockCipherEncBackend for Sm4 {
-    fn encrypt_block(&self, mut block: InOut<'_, '_, Block<Self>>) {
-        let mut b: [u8; BLOCK_LEN] = (*block.get_in()).into();
-        self.crypt(&mut b, false);
-        *block.get_out() = b.into();
     }
 }
 
 impl BlockCipherDecrypt for Sm4 {
-    fn decrypt_with_backend(&self, f: impl BlockCipherDecClosure<BlockSize = Self::BlockSize>) {
+    fn decrypt_with_backend(&self, f: impl BlockCipherDecClosure<BlockSize = U16>) {
         f.call(self)
     }
 }
 
+/// Runs `crypt` on one in-out block through a stack copy.
+fn inout_one(sm4: &Sm4, mut block: InOut<'_, '_, Block<Sm4>>, dir: Direction) {
+    let mut b = block.get_in().0;
+    sm4.crypt(core::array::from_mut(&mut b), dir);
+    *block.get_out() = b.into();
+    b.zeroize();
+}
+
+/// Runs `crypt` on eight in-out blocks through a stack copy.
+fn inout_par(sm4: &Sm4, mut blocks: InOut<'_, '_, ParBlocks<Sm4>>, dir: Direction) {
+    let mut b = [[0u8; BLOCK_LEN]; LANES];
+    for (bi, src) in b.iter_mut().zip(blocks.get_in().iter()) {
+        *bi = src.0;
+    }
+    sm4.crypt(&mut b, dir);
+    for (dst, bi) in blocks.get_out().iter_mut().zip(b.iter()) {
+        *dst = (*bi).into();
+    }
+    b.zeroize();
+}
+
+impl BlockCipherEncBackend for Sm4 {
+    fn encrypt_block(&self, block: InOut<'_, '_, Block<Self>>) {
+        inout_one(self, block, Direction::Encrypt);
+    }
+
+    fn encrypt_par_blocks(&self, blocks: InOut<'_, '_, ParBlocks<Self>>) {
+        inout_par(self, blocks, Direction::Encrypt);
+    }
+}
+
 impl BlockCipherDecBackend for Sm4 {
-    fn decrypt_block(&self, mut block: InOut<'_, '_, Block<Self>>) {
-        let mut b: [u8; BLOCK_LEN] = (*block.get_in()).into();
-        self.crypt(&mut b, true);
-        *block.get_out() = b.into();
+    fn decrypt_block(&self, block: InOut<'_, '_, Block<Self>>) {
+        inout_one(self, block, Direction::Decrypt);
+    }
+
+    fn decrypt_par_blocks(&self, blocks: InOut<'_, '_, ParBlocks<Self>>) {
+        inout_par(self, blocks, Direction::Decrypt);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::testvec;
+
+    #[test]
+    fn official_vectors_with_round_keys() {
+        for r in testvec::load("sm4.txt") {
+            let key = r.array::<16>("key");
+            let sm4 = Sm4::new(&key);
+            if r.has("round_keys") {
+                let want = r.bytes("round_keys");
+                let got: std::vec::Vec<u8> = sm4
+                    .round_keys()
+                    .iter()
+                    .flat_map(|w| w.to_be_bytes())
+                    .collect();
+                assert_eq!(got, want, "line {}", r.line);
+            }
+            let pt = r.array::<16>("plaintext");
+            let ct = r.array::<16>("ciphertext");
+            let n = r.int("iterations");
+            let mut b = pt;
+            for _ in 0..n {
+                sm4.encrypt_block(&mut b);
+            }
+            assert_eq!(b, ct, "line {}", r.line);
+            for _ in 0..n {
+                sm4.decrypt_block(&mut b);
+            }
+            assert_eq!(b, pt, "line {}", r.line);
+        }
+    }
+
+    #[test]
+    fn multi_block_matches_single_and_rustcrypto() {
+        use sm4::cipher::KeyInit as _;
+        let key = *b"0123456789abcdef";
+        let sm4 = Sm4::new(&key);
+        let theirs = sm4::Sm4::new(&key.into());
+        for n in 0..=19usize {
+            let mut blocks: std::vec::Vec<[u8; 16]> =
+                (0..n).map(|i| [(i * 37 + 5) as u8; 16]).collect();
+            let orig = blocks.clone();
+            sm4.encrypt_blocks(&mut blocks);
+            for (b, o) in blocks.iter().zip(&orig) {
+                let mut one = *o;
+                sm4.encrypt_block(&mut one);
+                assert_eq!(*b, one);
+                let mut t = sm4::cipher::Block::<sm4::Sm4>::from(*o);
+                sm4::cipher::BlockCipherEncrypt::encrypt_block(&theirs, &mut t);
+                assert_eq!(b[..], t[..]);
+            }
+            sm4.decrypt_blocks(&mut blocks);
+            assert_eq!(blocks, orig);
+        }
+    }
+
+    #[test]
+    fn debug_hides_keys() {
+        let s = std::format!("{:?}", Sm4::new(&[7; 16]));
+        assert_eq!(s, "Sm4 { .. }");
     }
 }
