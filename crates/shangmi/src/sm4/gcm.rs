@@ -2,7 +2,7 @@
 //! nonce, 16-byte tag). GHASH comes from the `ghash` crate (constant time,
 //! carry-less multiply where the CPU has it).
 
-use super::ctr::increment_be;
+use super::ctr::{Keystream, increment_be};
 use super::{BLOCK_LEN, KEY_LEN, Sm4, xor_block};
 use crate::{Error, Result, ct};
 use aead::consts::{U12, U16};
@@ -102,14 +102,11 @@ enum Mode {
 
 /// A GCM encryption or decryption in progress: `update` as data arrives.
 pub struct GcmStream {
-    cipher: Sm4,
     ghash: GHash,
     mode: Mode,
     /// E(J0), which masks the tag.
     tag_mask: [u8; BLOCK_LEN],
-    counter: [u8; BLOCK_LEN],
-    ks: [u8; BLOCK_LEN],
-    used: usize,
+    ks: Keystream,
     /// Ciphertext not yet hashed (less than a block).
     pending: [u8; BLOCK_LEN],
     pending_len: usize,
@@ -143,13 +140,10 @@ impl GcmStream {
         let mut ghash = GHash::new(&key.h.into());
         ghash.update_padded(aad);
         Ok(Self {
-            cipher: key.cipher.clone(),
             ghash,
             mode,
             tag_mask,
-            counter,
-            ks: [0; BLOCK_LEN],
-            used: BLOCK_LEN,
+            ks: Keystream::new(key.cipher.clone(), counter, increment_32),
             pending: [0; BLOCK_LEN],
             pending_len: 0,
             aad_len: aad.len() as u64,
@@ -168,33 +162,38 @@ impl GcmStream {
         self.ct_len = total.ok_or(Error::Length {
             what: "GCM message (at most 2^36 - 32 bytes)",
         })?;
-        for b in data {
-            if self.used == BLOCK_LEN {
-                self.ks = self.counter;
-                self.cipher.encrypt_block(&mut self.ks);
-                increment_32(&mut self.counter);
-                self.used = 0;
+        match self.mode {
+            Mode::Encrypt => {
+                self.ks.apply(data);
+                self.absorb(data);
             }
-            let c = match self.mode {
-                Mode::Encrypt => {
-                    *b ^= self.ks[self.used];
-                    *b
-                }
-                Mode::Decrypt => {
-                    let c = *b;
-                    *b ^= self.ks[self.used];
-                    c
-                }
-            };
-            self.used += 1;
-            self.pending[self.pending_len] = c;
-            self.pending_len += 1;
-            if self.pending_len == BLOCK_LEN {
-                self.ghash.update(&[self.pending.into()]);
-                self.pending_len = 0;
+            Mode::Decrypt => {
+                self.absorb(data);
+                self.ks.apply(data);
             }
         }
         Ok(())
+    }
+
+    /// Feeds ciphertext to GHASH, whole blocks at a time.
+    fn absorb(&mut self, mut c: &[u8]) {
+        if self.pending_len > 0 {
+            let n = (BLOCK_LEN - self.pending_len).min(c.len());
+            self.pending[self.pending_len..self.pending_len + n].copy_from_slice(&c[..n]);
+            self.pending_len += n;
+            c = &c[n..];
+            if self.pending_len < BLOCK_LEN {
+                return;
+            }
+            self.ghash.update(&[self.pending.into()]);
+            self.pending_len = 0;
+        }
+        let (blocks, tail) = c.as_chunks::<BLOCK_LEN>();
+        for b in blocks {
+            self.ghash.update(&[(*b).into()]);
+        }
+        self.pending[..tail.len()].copy_from_slice(tail);
+        self.pending_len = tail.len();
     }
 
     fn tag(mut self) -> [u8; TAG_LEN] {
@@ -239,7 +238,6 @@ impl GcmStream {
 
 impl Drop for GcmStream {
     fn drop(&mut self) {
-        self.ks.zeroize();
         self.pending.zeroize();
         self.tag_mask.zeroize();
     }
