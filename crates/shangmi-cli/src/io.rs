@@ -64,14 +64,14 @@ pub fn read_passphrase(path: &Path) -> CliResult<zeroize::Zeroizing<Vec<u8>>> {
 /// Decodes a hex argument of exactly `len` bytes (any length when `None`).
 pub fn hex_arg(name: &str, s: &str, len: Option<usize>) -> CliResult<Vec<u8>> {
     let v = hex::decode(s.trim()).map_err(|e| fail(format!("--{name}: not hex: {e}")))?;
-    if let Some(n) = len {
-        if v.len() != n {
-            return Err(fail(format!(
-                "--{name}: want {n} bytes ({} hex digits), got {}",
-                2 * n,
-                v.len()
-            )));
-        }
+    if let Some(n) = len
+        && v.len() != n
+    {
+        return Err(fail(format!(
+            "--{name}: want {n} bytes ({} hex digits), got {}",
+            2 * n,
+            v.len()
+        )));
     }
     Ok(v)
 }

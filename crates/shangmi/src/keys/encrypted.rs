@@ -172,7 +172,7 @@ pub(crate) fn decrypt(der: &[u8], passphrase: &[u8]) -> Result<Zeroizing<Vec<u8>
 /// AES-CBC with PKCS#7, via the `aes` crate's block cipher.
 fn aes_cbc_decrypt(key: &[u8], iv: &[u8; 16], ct: &[u8], out: &mut [u8]) -> Result<usize> {
     use cipher::{BlockCipherDecrypt, KeyInit};
-    if ct.is_empty() || ct.len() % 16 != 0 {
+    if ct.is_empty() || !ct.len().is_multiple_of(16) {
         return Err(Error::DecryptFailed);
     }
     fn run<C: BlockCipherDecrypt>(c: &C, iv: &[u8; 16], ct: &[u8], out: &mut [u8]) {

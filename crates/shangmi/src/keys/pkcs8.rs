@@ -93,10 +93,10 @@ fn sm2_from_ec(ec: &sec1::EcPrivateKey<'_>) -> Result<sm2::SecretKey> {
     let mut d = Zeroizing::new([0u8; 32]);
     d[32 - ec.private_key.len()..].copy_from_slice(ec.private_key);
     let key = sm2::SecretKey::from_bytes(&d[..])?;
-    if let Some(p) = ec.public_key {
-        if sm2::PublicKey::from_sec1_bytes(p)? != key.public_key() {
-            return Err(Error::InvalidKey);
-        }
+    if let Some(p) = ec.public_key
+        && sm2::PublicKey::from_sec1_bytes(p)? != key.public_key()
+    {
+        return Err(Error::InvalidKey);
     }
     Ok(key)
 }
@@ -113,12 +113,12 @@ pub(crate) fn from_pkcs8(der: &[u8]) -> Result<PrivateKey> {
     match kind_of(&info.algorithm)? {
         KeyKind::Sm2 => {
             let ec = sec1::EcPrivateKey::from_der(info.private_key.as_bytes()).map_err(der_err)?;
-            if let Some(sec1::EcParameters::NamedCurve(c)) = ec.parameters {
-                if c != oids::SM2 {
-                    return Err(Error::Encoding {
-                        what: "SM2 key with another curve inside",
-                    });
-                }
+            if let Some(sec1::EcParameters::NamedCurve(c)) = ec.parameters
+                && c != oids::SM2
+            {
+                return Err(Error::Encoding {
+                    what: "SM2 key with another curve inside",
+                });
             }
             Ok(PrivateKey::Sm2(sm2_from_ec(&ec)?))
         }

@@ -35,20 +35,24 @@ pub fn decrypt(
     let out = out.get_mut(..input.len()).ok_or(Error::BufferTooSmall {
         needed: input.len(),
     })?;
+    // Every block decrypts independently; the chaining XOR comes after.
+    out.copy_from_slice(input);
+    cipher.decrypt_blocks(out.as_chunks_mut::<BLOCK_LEN>().0);
     let mut chain = *iv;
-    let mut last = [0u8; BLOCK_LEN];
-    for (o, i) in out
-        .chunks_exact_mut(BLOCK_LEN)
-        .zip(input.chunks_exact(BLOCK_LEN))
+    for (o, c) in out
+        .as_chunks_mut::<BLOCK_LEN>()
+        .0
+        .iter_mut()
+        .zip(input.as_chunks::<BLOCK_LEN>().0)
     {
-        let c = block_of(i);
-        let mut b = c;
-        cipher.decrypt_block(&mut b);
-        xor_block(&mut b, &chain);
-        chain = c;
-        o.copy_from_slice(&b);
-        last = b;
+        xor_block(o, &chain);
+        chain = *c;
     }
+    let mut last = out
+        .len()
+        .checked_sub(BLOCK_LEN)
+        .map(|i| block_of(&out[i..]))
+        .unwrap_or([0; BLOCK_LEN]);
     let r = finish_unpad(padding, &last, out);
     last.zeroize();
     r

@@ -41,7 +41,7 @@ impl Sm4Ccm {
 
     /// A CCM key with another tag length: 4, 6, 8, 10, 12, 14 or 16 bytes.
     pub fn with_tag_len(key: &[u8; KEY_LEN], tag_len: usize) -> Result<Self> {
-        if !(4..=16).contains(&tag_len) || tag_len % 2 != 0 {
+        if !(4..=16).contains(&tag_len) || !tag_len.is_multiple_of(2) {
             return Err(Error::Length {
                 what: "CCM tag (4, 6, ..., 16 bytes)",
             });

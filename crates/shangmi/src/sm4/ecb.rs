@@ -11,14 +11,8 @@ pub fn encrypt(cipher: &Sm4, padding: Padding, input: &[u8], out: &mut [u8]) -> 
         .get_mut(..total)
         .ok_or(Error::BufferTooSmall { needed: total })?;
     let whole = input.len() / BLOCK_LEN * BLOCK_LEN;
-    for (o, i) in out
-        .chunks_exact_mut(BLOCK_LEN)
-        .zip(input[..whole].chunks_exact(BLOCK_LEN))
-    {
-        let mut b = block_of(i);
-        cipher.encrypt_block(&mut b);
-        o.copy_from_slice(&b);
-    }
+    out[..whole].copy_from_slice(&input[..whole]);
+    cipher.encrypt_blocks(out[..whole].as_chunks_mut::<BLOCK_LEN>().0);
     if let Some(mut b) = padding.pad(&input[whole..]) {
         cipher.encrypt_block(&mut b);
         out[whole..].copy_from_slice(&b);
@@ -33,22 +27,19 @@ pub fn decrypt(cipher: &Sm4, padding: Padding, input: &[u8], out: &mut [u8]) -> 
     let out = out.get_mut(..input.len()).ok_or(Error::BufferTooSmall {
         needed: input.len(),
     })?;
-    let mut last = [0u8; BLOCK_LEN];
-    for (o, i) in out
-        .chunks_exact_mut(BLOCK_LEN)
-        .zip(input.chunks_exact(BLOCK_LEN))
-    {
-        let mut b = block_of(i);
-        cipher.decrypt_block(&mut b);
-        o.copy_from_slice(&b);
-        last = b;
-    }
+    out.copy_from_slice(input);
+    cipher.decrypt_blocks(out.as_chunks_mut::<BLOCK_LEN>().0);
+    let last = out
+        .len()
+        .checked_sub(BLOCK_LEN)
+        .map(|i| block_of(&out[i..]))
+        .unwrap_or([0; BLOCK_LEN]);
     finish_unpad(padding, &last, out)
 }
 
 /// Ciphertext of a block mode: whole blocks, and at least one with padding.
 pub(crate) fn check_ciphertext_len(padding: Padding, len: usize) -> Result<()> {
-    if len % BLOCK_LEN != 0 || (padding == Padding::Pkcs7 && len == 0) {
+    if !len.is_multiple_of(BLOCK_LEN) || (padding == Padding::Pkcs7 && len == 0) {
         return Err(Error::Length {
             what: "ciphertext (whole 16-byte blocks)",
         });

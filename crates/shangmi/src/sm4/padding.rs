@@ -20,7 +20,7 @@ impl Padding {
     pub fn padded_len(self, len: usize) -> Result<usize> {
         match self {
             Padding::Pkcs7 => Ok((len / BLOCK_LEN + 1) * BLOCK_LEN),
-            Padding::None if len % BLOCK_LEN == 0 => Ok(len),
+            Padding::None if len.is_multiple_of(BLOCK_LEN) => Ok(len),
             Padding::None => Err(Error::Length {
                 what: "input (a multiple of 16 bytes without padding)",
             }),
