@@ -67,6 +67,35 @@ pub fn self_test() -> Result<()> {
     let m = sm2::decrypt_into(&key, &out[..n], sm2::CiphertextFormat::C1C3C2, &mut back)?;
     check(&back[..m] == b"encryption standard", "SM2 decrypt")?;
 
+    // SM2 key exchange, pairwise: both sides derive the same key and accept
+    // each other's confirmation.
+    let mut rng = KatRng(0x5eed);
+    let peer = sm2::SecretKey::random(&mut rng)?;
+    let a = sm2::KeyExchange::new(
+        sm2::Role::Initiator,
+        &key,
+        b"A",
+        &peer.public_key(),
+        b"B",
+        &mut rng,
+    )?;
+    let b = sm2::KeyExchange::new(
+        sm2::Role::Responder,
+        &peer,
+        b"B",
+        &key.public_key(),
+        b"A",
+        &mut rng,
+    )?;
+    let (ra, rb) = (a.ephemeral_public(), b.ephemeral_public());
+    let (mut ka, mut kb) = ([0u8; 16], [0u8; 16]);
+    let cb = b.finish(&ra, &mut kb)?;
+    let ca = a.finish(&rb, &mut ka)?;
+    check(
+        ka == kb && ca.verify_peer(&cb.to_send).is_ok() && cb.verify_peer(&ca.to_send).is_ok(),
+        "SM2 key exchange",
+    )?;
+
     // The standard algorithms: known answers where short, pairwise
     // consistency otherwise.
     let mut d = [0u8; 64];
@@ -75,7 +104,6 @@ pub fn self_test() -> Result<()> {
     let mut z = [0u8; 16];
     let t = AeadAlgorithm::Aes128Gcm.seal_in_place(&[0; 16], &[0; 12], b"", &mut z)?;
     check(z == AES_GCM_CT && t == AES_GCM_TAG, "AES-128-GCM")?;
-    let mut rng = KatRng(0x5eed);
     for alg in AeadAlgorithm::ALL {
         let key = [0x42u8; 32];
         let mut m = *b"pairwise";
