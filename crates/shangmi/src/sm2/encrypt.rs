@@ -2,6 +2,7 @@
 //! use, with converters between them. No heap and no plaintext size cap:
 //! the keystream comes from the streaming SM2 KDF.
 
+use super::der;
 use super::keys::{PublicKey, SecretKey};
 use super::point::{Affine, Point};
 use crate::kdf::Sm2Kdf;
@@ -58,42 +59,19 @@ pub struct Ciphertext<'a> {
     pub c2: &'a [u8],
 }
 
-/// DER length-of-length bytes for a value of `len` bytes.
-fn der_len_len(len: usize) -> usize {
-    if len < 0x80 {
-        1
-    } else {
-        1 + (usize::BITS as usize / 8 - len.leading_zeros() as usize / 8)
-    }
+/// The DER bytes before C2's content: both coordinates, C3, and C2's tag
+/// and length.
+fn der_head_len(c1: &[u8; 64], c2_len: usize) -> usize {
+    let (x, y) = coordinates(c1);
+    der::uint_len(&x) + der::uint_len(&y) + 2 + 32 + 1 + der::len_len(c2_len)
 }
 
-fn write_der_len(out: &mut [u8], len: usize) -> usize {
-    if len < 0x80 {
-        out[0] = len as u8;
-        return 1;
-    }
-    let n = der_len_len(len) - 1;
-    out[0] = 0x80 | n as u8;
-    for i in 0..n {
-        out[1 + i] = (len >> (8 * (n - 1 - i))) as u8;
-    }
-    1 + n
-}
-
-/// A DER INTEGER's content for a 32-byte unsigned value: minimal, with a
-/// zero byte in front when the top bit is set.
-fn der_uint(v: &[u8; 32]) -> (usize, usize) {
-    let start = v.iter().position(|&b| b != 0).unwrap_or(31);
-    let pad = usize::from(v[start] & 0x80 != 0);
-    (start, pad)
-}
-
-/// The DER content length of a coordinate INTEGER.
-fn der_uint_len(v: &[u8]) -> usize {
-    let mut a = [0u8; 32];
-    a.copy_from_slice(v);
-    let (start, pad) = der_uint(&a);
-    32 - start + pad
+fn coordinates(c1: &[u8; 64]) -> ([u8; 32], [u8; 32]) {
+    let mut x = [0u8; 32];
+    let mut y = [0u8; 32];
+    x.copy_from_slice(&c1[..32]);
+    y.copy_from_slice(&c1[32..]);
+    (x, y)
 }
 
 /// (total length, offset of C2) of an encoding with a C2 of `c2_len` bytes.
@@ -112,16 +90,9 @@ fn layout(c1: &[u8; 64], c2_len: usize, format: CiphertextFormat) -> (usize, usi
             (c1_len + 32 + c2_len, off)
         }
         CiphertextFormat::Der => {
-            let head = 2
-                + der_uint_len(&c1[..32])
-                + 2
-                + der_uint_len(&c1[32..])
-                + 2
-                + 32
-                + 1
-                + der_len_len(c2_len);
+            let head = der_head_len(c1, c2_len);
             let body = head + c2_len;
-            let outer = 1 + der_len_len(body);
+            let outer = 1 + der::len_len(body);
             (outer + body, outer + head)
         }
     }
@@ -156,36 +127,18 @@ fn encode_frame(
         }
         CiphertextFormat::Der => {
             out[0] = 0x30;
-            let head = 2
-                + der_uint_len(&c1[..32])
-                + 2
-                + der_uint_len(&c1[32..])
-                + 2
-                + 32
-                + 1
-                + der_len_len(c2_len);
-            let mut at = 1 + write_der_len(&mut out[1..], head + c2_len);
-            for half in [&c1[..32], &c1[32..]] {
-                let mut v = [0u8; 32];
-                v.copy_from_slice(half);
-                let (start, pad) = der_uint(&v);
-                out[at] = 0x02;
-                out[at + 1] = (32 - start + pad) as u8;
-                at += 2;
-                if pad == 1 {
-                    out[at] = 0;
-                    at += 1;
-                }
-                out[at..at + 32 - start].copy_from_slice(&v[start..]);
-                at += 32 - start;
-            }
+            let head = der_head_len(c1, c2_len);
+            let mut at = 1 + der::write_len(&mut out[1..], head + c2_len);
+            let (x, y) = coordinates(c1);
+            at += der::write_uint(&mut out[at..], &x);
+            at += der::write_uint(&mut out[at..], &y);
             out[at] = 0x04;
             out[at + 1] = 32;
             out[at + 2..at + 34].copy_from_slice(c3);
             at += 34;
             out[at] = 0x04;
             at += 1;
-            at += write_der_len(&mut out[at..], c2_len);
+            at += der::write_len(&mut out[at..], c2_len);
             debug_assert_eq!(at, off);
         }
     }
@@ -257,64 +210,15 @@ const BAD_DER: Error = Error::Encoding {
     what: "SM2Cipher DER",
 };
 
-/// Reads a DER header (tag, definite length); returns the content and rest.
-fn der_tlv(bytes: &[u8], tag: u8) -> Result<(&[u8], &[u8])> {
-    let (&t, rest) = bytes.split_first().ok_or(BAD_DER)?;
-    let (&l0, mut rest) = rest.split_first().ok_or(BAD_DER)?;
-    if t != tag {
-        return Err(BAD_DER);
-    }
-    let len = if l0 < 0x80 {
-        l0 as usize
-    } else {
-        let n = (l0 & 0x7f) as usize;
-        if n == 0 || n > 8 || rest.len() < n || rest[0] == 0 {
-            return Err(BAD_DER);
-        }
-        let mut len = 0usize;
-        for &b in &rest[..n] {
-            len = len.checked_mul(256).ok_or(BAD_DER)? | b as usize;
-        }
-        if len < 0x80 {
-            return Err(BAD_DER); // not minimal
-        }
-        rest = &rest[n..];
-        len
-    };
-    if rest.len() < len {
-        return Err(BAD_DER);
-    }
-    Ok(rest.split_at(len))
-}
-
-fn der_coordinate(bytes: &[u8]) -> Result<([u8; 32], &[u8])> {
-    let (v, rest) = der_tlv(bytes, 0x02)?;
-    let (&first, _) = v.split_first().ok_or(BAD_DER)?;
-    if first & 0x80 != 0 || (v.len() > 1 && first == 0 && v[1] & 0x80 == 0) {
-        return Err(BAD_DER);
-    }
-    let v = if first == 0 && v.len() > 1 {
-        &v[1..]
-    } else {
-        v
-    };
-    if v.len() > 32 {
-        return Err(BAD_DER);
-    }
-    let mut out = [0u8; 32];
-    out[32 - v.len()..].copy_from_slice(v);
-    Ok((out, rest))
-}
-
 fn decode_der(bytes: &[u8]) -> Result<Ciphertext<'_>> {
-    let (body, trailing) = der_tlv(bytes, 0x30)?;
+    let (body, trailing) = der::read_tlv(bytes, 0x30, BAD_DER)?;
     if !trailing.is_empty() {
         return Err(BAD_DER);
     }
-    let (x, body) = der_coordinate(body)?;
-    let (y, body) = der_coordinate(body)?;
-    let (c3, body) = der_tlv(body, 0x04)?;
-    let (c2, body) = der_tlv(body, 0x04)?;
+    let (x, body) = der::read_uint(body, BAD_DER)?;
+    let (y, body) = der::read_uint(body, BAD_DER)?;
+    let (c3, body) = der::read_tlv(body, 0x04, BAD_DER)?;
+    let (c2, body) = der::read_tlv(body, 0x04, BAD_DER)?;
     if !body.is_empty() || c3.len() != 32 {
         return Err(BAD_DER);
     }

@@ -19,6 +19,7 @@
 //! ```
 
 mod curve;
+mod der;
 pub(crate) mod encrypt;
 mod exchange;
 mod field;

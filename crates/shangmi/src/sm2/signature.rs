@@ -2,6 +2,7 @@
 //! `SEQUENCE { r INTEGER, s INTEGER }` (GM/T 0009), with lossless
 //! conversion both ways.
 
+use super::der;
 use crate::{Error, Result};
 
 /// An SM2 signature (r, s), each a 32-byte big-endian integer. Parsing only
@@ -87,16 +88,8 @@ impl Signature {
     pub fn to_der(&self) -> DerSignature {
         let mut buf = [0u8; MAX_DER_LEN];
         let mut len = 2;
-        for v in [&self.r, &self.s] {
-            let start = v.iter().position(|&b| b != 0).unwrap_or(31);
-            let body = &v[start..];
-            let pad = usize::from(body[0] & 0x80 != 0);
-            buf[len] = 0x02;
-            buf[len + 1] = (body.len() + pad) as u8;
-            len += 2 + pad;
-            buf[len..len + body.len()].copy_from_slice(body);
-            len += body.len();
-        }
+        len += der::write_uint(&mut buf[len..], &self.r);
+        len += der::write_uint(&mut buf[len..], &self.s);
         buf[0] = 0x30;
         buf[1] = (len - 2) as u8;
         DerSignature { buf, len }
@@ -104,49 +97,18 @@ impl Signature {
 
     /// Parses strict DER: a SEQUENCE of two positive, minimally encoded
     /// INTEGERs of at most 32 significant bytes, and nothing after it.
-    pub fn from_der(der: &[u8]) -> Result<Self> {
+    pub fn from_der(bytes: &[u8]) -> Result<Self> {
         const BAD: Error = Error::Encoding {
             what: "SM2 DER signature",
         };
-        let (&tag, rest) = der.split_first().ok_or(BAD)?;
-        let (&len, body) = rest.split_first().ok_or(BAD)?;
-        if tag != 0x30 || len & 0x80 != 0 || body.len() != len as usize {
-            return Err(BAD);
-        }
-        let (r, body) = read_integer(body)?;
-        let (s, body) = read_integer(body)?;
-        if !body.is_empty() {
+        let (body, trailing) = der::read_tlv(bytes, 0x30, BAD)?;
+        let (r, body) = der::read_uint(body, BAD)?;
+        let (s, body) = der::read_uint(body, BAD)?;
+        if !body.is_empty() || !trailing.is_empty() {
             return Err(BAD);
         }
         Ok(Self { r, s })
     }
-}
-
-/// Reads one DER INTEGER holding a non-negative value below 2^256.
-fn read_integer(der: &[u8]) -> Result<([u8; 32], &[u8])> {
-    const BAD: Error = Error::Encoding {
-        what: "SM2 DER signature INTEGER",
-    };
-    let (&tag, rest) = der.split_first().ok_or(BAD)?;
-    let (&len, rest) = rest.split_first().ok_or(BAD)?;
-    let len = len as usize;
-    if tag != 0x02 || len == 0 || len > 33 || rest.len() < len {
-        return Err(BAD);
-    }
-    let (v, rest) = rest.split_at(len);
-    if v[0] & 0x80 != 0 {
-        return Err(BAD); // negative
-    }
-    if len > 1 && v[0] == 0 && v[1] & 0x80 == 0 {
-        return Err(BAD); // not minimal
-    }
-    let v = if v[0] == 0 && len > 1 { &v[1..] } else { v };
-    if v.len() > 32 {
-        return Err(BAD);
-    }
-    let mut out = [0u8; 32];
-    out[32 - v.len()..].copy_from_slice(v);
-    Ok((out, rest))
 }
 
 impl signature::SignatureEncoding for Signature {
