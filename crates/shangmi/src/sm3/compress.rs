@@ -57,31 +57,55 @@ fn compress_block(v: &mut [u32; 8], block: &[u8; 64]) {
             ^ w[j - 6];
     }
 
-    let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *v;
-    for j in 0..64 {
-        let a12 = a.rotate_left(12);
-        let ss1 = a12.wrapping_add(e).wrapping_add(T[j]).rotate_left(7);
-        let ss2 = ss1 ^ a12;
-        let (ff, gg) = if j < 16 {
-            (a ^ b ^ c, e ^ f ^ g)
-        } else {
-            ((a & b) | (a & c) | (b & c), (e & f) | (!e & g))
-        };
-        let tt1 = ff
-            .wrapping_add(d)
-            .wrapping_add(ss2)
-            .wrapping_add(w[j] ^ w[j + 4]);
-        let tt2 = gg.wrapping_add(h).wrapping_add(ss1).wrapping_add(w[j]);
-        d = c;
-        c = b.rotate_left(9);
-        b = a;
-        a = tt1;
-        h = g;
-        g = f.rotate_left(19);
-        f = e;
-        e = p0(tt2);
+    let mut s = *v;
+    // Rounds 0..16 use XOR for FF and GG, rounds 16..64 majority and choice;
+    // two loops instead of a test in each round.
+    for j in 0..16 {
+        round(&mut s, j, &w, |a, b, c| a ^ b ^ c, |e, f, g| e ^ f ^ g);
     }
-    for (vi, x) in v.iter_mut().zip([a, b, c, d, e, f, g, h]) {
+    for j in 16..64 {
+        round(
+            &mut s,
+            j,
+            &w,
+            |a, b, c| (a & b) | (a & c) | (b & c),
+            |e, f, g| (e & f) | (!e & g),
+        );
+    }
+    for (vi, x) in v.iter_mut().zip(s) {
         *vi ^= x;
     }
+}
+
+/// One round of the compression function on the state `s` = A..H.
+#[inline(always)]
+fn round(
+    s: &mut [u32; 8],
+    j: usize,
+    w: &[u32; 68],
+    ff: impl Fn(u32, u32, u32) -> u32,
+    gg: impl Fn(u32, u32, u32) -> u32,
+) {
+    let [a, b, c, d, e, f, g, h] = *s;
+    let a12 = a.rotate_left(12);
+    let ss1 = a12.wrapping_add(e).wrapping_add(T[j]).rotate_left(7);
+    let ss2 = ss1 ^ a12;
+    let tt1 = ff(a, b, c)
+        .wrapping_add(d)
+        .wrapping_add(ss2)
+        .wrapping_add(w[j] ^ w[j + 4]);
+    let tt2 = gg(e, f, g)
+        .wrapping_add(h)
+        .wrapping_add(ss1)
+        .wrapping_add(w[j]);
+    *s = [
+        tt1,
+        a,
+        b.rotate_left(9),
+        c,
+        p0(tt2),
+        e,
+        f.rotate_left(19),
+        g,
+    ];
 }
