@@ -33,9 +33,9 @@ step "cargo clippy (all targets, -D warnings)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "no_std builds of crates/shangmi (thumbv7em-none-eabihf, wasm32-unknown-unknown)"
-cargo build -p shangmi --no-default-features --target thumbv7em-none-eabihf --locked
-cargo build -p shangmi --no-default-features --target wasm32-unknown-unknown --locked
-cargo build -p shangmi --no-default-features --features alloc --target thumbv7em-none-eabihf --locked
+RUSTFLAGS="-D warnings" cargo build -p shangmi --no-default-features --target thumbv7em-none-eabihf --locked
+RUSTFLAGS="-D warnings" cargo build -p shangmi --no-default-features --target wasm32-unknown-unknown --locked
+RUSTFLAGS="-D warnings" cargo build -p shangmi --no-default-features --features alloc --target thumbv7em-none-eabihf --locked
 
 step "unit, integration and doc tests"
 cargo test --workspace --locked --no-fail-fast 2>&1 | tee target/test-output.txt

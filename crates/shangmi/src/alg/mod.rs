@@ -15,8 +15,10 @@ mod hash;
 mod mac;
 mod signature;
 
-pub use self::aead::AeadAlgorithm;
+pub use self::aead::{AeadAlgorithm, NONCE_LEN, TAG_LEN};
 pub use agreement::{AgreementAlgorithm, AgreementKey, SharedSecret};
-pub use hash::{HashAlgorithm, Hasher};
+pub use hash::{HashAlgorithm, Hasher, MAX_OUTPUT_LEN};
 pub use mac::MacAlgorithm;
-pub use signature::{PrivateKey, PublicKey, SignatureAlgorithm, SignatureEncoding};
+pub use signature::{
+    MAX_SIGNATURE_LEN, PrivateKey, PublicKey, SignatureAlgorithm, SignatureEncoding,
+};
