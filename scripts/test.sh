@@ -39,7 +39,7 @@ RUSTFLAGS="-D warnings" cargo build -p shangmi --no-default-features --features 
 
 step "unit, integration and doc tests"
 cargo test --workspace --locked --no-fail-fast 2>&1 | tee target/test-output.txt
-grep -E "^test result:" target/test-output.txt | awk '{p+=$4; f+=$6; i+=$8} END {printf "\nrust: %d passed, %d failed, %d ignored\n", p, f, i}'
+grep -E "^test result:" target/test-output.txt | awk '{p+=$4; f+=$6; i+=$8} END {printf "\nrust: %d passed, %d failed, %d skipped\n", p, f, i}'
 
 step "constant-time check: secret-dependent operations under valgrind memcheck"
 cargo build -p ct-check --profile ct --locked

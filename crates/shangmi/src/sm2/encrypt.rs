@@ -273,7 +273,7 @@ pub fn encrypt_into<R: TryCryptoRng + ?Sized>(
             continue;
         }
         let kl = Zeroizing::new(c.n.to_limbs(&k));
-        let c1 = Point::generator(c).mul_ct(&kl, c).to_affine(c)?;
+        let c1 = Point::mul_generator(&kl, c).to_affine(c)?;
         let shared = pb.mul_ct(&kl, c).to_affine(c)?;
         if let Some(n) = encrypt_with(&c1, &shared, msg, format, out)? {
             return Ok(n);
@@ -295,7 +295,7 @@ pub(crate) fn encrypt_with_k(
         return Err(Error::InvalidKey);
     }
     let kl = Zeroizing::new(c.n.to_limbs(&kf));
-    let c1 = Point::generator(c).mul_ct(&kl, c).to_affine(c)?;
+    let c1 = Point::mul_generator(&kl, c).to_affine(c)?;
     let shared = key.to_point().mul_ct(&kl, c).to_affine(c)?;
     encrypt_with(&c1, &shared, msg, CiphertextFormat::C1C3C2, out)?.ok_or(Error::InvalidKey)
 }

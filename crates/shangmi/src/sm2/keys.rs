@@ -103,7 +103,7 @@ impl SecretKey {
         }
         let d1_inv = n.invert(&d1);
         let mut k = n.to_limbs(&d);
-        let point = Point::generator(curve).mul_ct(&k, curve).to_affine(curve)?;
+        let point = Point::mul_generator(&k, curve).to_affine(curve)?;
         k.zeroize();
         Ok(Self {
             d,

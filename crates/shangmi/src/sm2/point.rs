@@ -177,6 +177,18 @@ impl Point {
         self.add(self, c)
     }
 
+    /// k * G for a secret scalar. On sm2p256v1 with `std`, a comb over a
+    /// table of d * 16^w * G (built once, 64 windows of 16 points) needs no
+    /// doublings; elsewhere the fixed-window ladder. Both choose table
+    /// entries by a masked scan.
+    pub fn mul_generator(k: &[u64; 4], c: &'static Curve) -> Point {
+        #[cfg(feature = "std")]
+        if core::ptr::eq(c, &super::curve::SM2P256V1) {
+            return comb(base_table(), k, c);
+        }
+        Point::generator(c).mul_ct(k, c)
+    }
+
     /// k * self for a secret scalar given as plain limbs: a fixed 4-bit
     /// window, each table entry chosen by a masked scan of all 16.
     pub fn mul_ct(&self, k: &[u64; 4], c: &Curve) -> Point {
@@ -209,4 +221,63 @@ pub(crate) fn on_curve(c: &Curve, x: &Fe, y: &Fe) -> Choice {
         &c.b_fe(),
     );
     f.square(y).ct_eq(&rhs)
+}
+
+/// The comb table for sm2p256v1: `table[w][d] = d * 16^w * G`.
+#[cfg(feature = "std")]
+type BaseTable = [[Point; 16]; 64];
+
+#[cfg(feature = "std")]
+fn base_table() -> &'static BaseTable {
+    use std::boxed::Box;
+    static TABLE: std::sync::OnceLock<Box<BaseTable>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let c = &super::curve::SM2P256V1;
+        let mut t = Box::new([[Point::identity(c); 16]; 64]);
+        let mut base = Point::generator(c);
+        for row in t.iter_mut() {
+            for d in 1..16 {
+                row[d] = row[d - 1].add(&base, c);
+            }
+            base = row[15].add(&base, c);
+        }
+        t
+    })
+}
+
+/// k * G from the comb table: one masked selection and one addition per
+/// 4-bit window.
+#[cfg(feature = "std")]
+fn comb(table: &BaseTable, k: &[u64; 4], c: &Curve) -> Point {
+    let mut acc = Point::identity(c);
+    for (w, row) in table.iter().enumerate() {
+        let digit = ((k[w / 16] >> (4 * (w % 16))) & 0xf) as u8;
+        let mut sel = Point::identity(c);
+        for (i, t) in row.iter().enumerate() {
+            sel.conditional_assign(t, (i as u8).ct_eq(&digit));
+        }
+        acc = acc.add(&sel, c);
+    }
+    acc
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::sm2::curve::SM2P256V1;
+
+    #[test]
+    fn comb_equals_the_ladder() {
+        let c = &SM2P256V1;
+        let g = Point::generator(c);
+        for seed in 0u64..20 {
+            let k = [seed.wrapping_mul(0x9e37_79b9_7f4a_7c15), seed << 7, !seed, seed ^ 0xffff_0000_ffff_0000];
+            let k = [k[0], k[1], k[2], k[3] & 0x7fff_ffff_ffff_ffff];
+            let a = g.mul_ct(&k, c).to_affine(c).unwrap();
+            let b = Point::mul_generator(&k, c).to_affine(c).unwrap();
+            assert_eq!(a, b, "seed {seed}");
+        }
+        assert!(Point::mul_generator(&[0; 4], c).to_affine(c).is_err(), "0 * G is the identity");
+    }
 }

@@ -88,7 +88,7 @@ pub(crate) fn sign_with_k(key: &SecretKey, e: &[u8; 32], k: &Fe) -> Result<Optio
     let c = key.curve();
     let n = &c.n;
     let mut kl = n.to_limbs(k);
-    let p1 = Point::generator(c).mul_ct(&kl, c).to_affine(c)?;
+    let p1 = Point::mul_generator(&kl, c).to_affine(c)?;
     kl.zeroize();
     let e = n.reduce_be_bytes(e);
     let x1 = n.reduce_be_bytes(&p1.x);
@@ -127,7 +127,7 @@ pub fn verify_digest(key: &PublicKey, e: &[u8; 32], sig: &Signature) -> Result<(
     if bool::from(n.is_zero(&t)) {
         return Err(Error::BadSignature);
     }
-    let sg = Point::generator(c).mul_ct(&n.to_limbs(&s), c);
+    let sg = Point::mul_generator(&n.to_limbs(&s), c);
     let tp = key.to_point().mul_ct(&n.to_limbs(&t), c);
     let Ok(p1) = sg.add(&tp, c).to_affine(c) else {
         return Err(Error::BadSignature);
