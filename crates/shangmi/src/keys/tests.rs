@@ -142,3 +142,31 @@ fn bad_input_is_an_error() {
         PublicKey::from_der(&rsa)
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Random bytes, and valid encodings with one byte changed or cut short,
+    /// give an error or a key, never a panic.
+    #[test]
+    fn parsers_never_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300), pos in 0usize..400, flip in 1u8..=255) {
+        let _ = PrivateKey::from_der(&data, Some(b"pw"));
+        let _ = PublicKey::from_der(&data);
+        if let Ok(text) = core::str::from_utf8(&data) {
+            let _ = PrivateKey::from_pem(text, None);
+            let _ = PublicKey::from_pem(text);
+        }
+        for alg in SignatureAlgorithm::ALL {
+            let k = PrivateKey::generate(alg, &mut OsRng).unwrap();
+            for der in [k.to_pkcs8_der().unwrap().to_vec(), k.public_key().to_spki_der().unwrap()] {
+                let mut m = der.clone();
+                let i = pos % m.len();
+                m[i] ^= flip;
+                let _ = PrivateKey::from_der(&m, None);
+                let _ = PublicKey::from_der(&m);
+                let _ = PrivateKey::from_der(&der[..i], None);
+                let _ = PublicKey::from_der(&der[..i]);
+            }
+        }
+    }
+}
