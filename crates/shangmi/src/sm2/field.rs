@@ -194,16 +194,25 @@ impl Modulus {
         self.mul(a, a)
     }
 
-    /// a^e for a public or secret exponent given as limbs; the same
-    /// sequence of operations for every e (square and masked multiply).
+    /// a^e for a PUBLIC exponent e (a may be secret): a fixed 4-bit window,
+    /// so 256 squarings and at most 64 multiplications. Only e's digits
+    /// choose the table entry and whether to multiply.
     pub(crate) fn pow(&self, a: &Fe, e: &[u64; 4]) -> Fe {
-        let mut r = self.one();
-        for i in (0..256).rev() {
-            r = self.square(&r);
-            let bit = Choice::from(((e[i / 64] >> (i % 64)) & 1) as u8);
-            let ra = self.mul(&r, a);
-            r = Fe::conditional_select(&r, &ra, bit);
+        let mut table = [self.one(); 16];
+        for i in 1..16 {
+            table[i] = self.mul(&table[i - 1], a);
         }
+        let mut r = self.one();
+        for w in (0..64).rev() {
+            for _ in 0..4 {
+                r = self.square(&r);
+            }
+            let digit = ((e[w / 16] >> (4 * (w % 16))) & 0xf) as usize;
+            if digit != 0 {
+                r = self.mul(&r, &table[digit]);
+            }
+        }
+        zeroize::Zeroize::zeroize(&mut table);
         r
     }
 
