@@ -129,6 +129,49 @@ impl zeroize::Zeroize for Fe {
 }
 
 impl Modulus {
+    /// `be` (big-endian, below m) in Montgomery form, at compile time: the
+    /// curve constants. Plain CIOS with a branch; only for public constants.
+    pub(crate) const fn constant(&self, be: &[u8; 32]) -> Fe {
+        let a = limbs_from_be(be);
+        let b = self.r2;
+        let m = self.m;
+        let mut t = [0u64; 6];
+        let mut i = 0;
+        while i < 4 {
+            let mut carry = 0;
+            let mut j = 0;
+            while j < 4 {
+                let (lo, hi) = mac(t[j], a[j], b[i], carry);
+                t[j] = lo;
+                carry = hi;
+                j += 1;
+            }
+            let (s, c) = adc(t[4], carry, 0);
+            t[4] = s;
+            t[5] = c;
+            let u = t[0].wrapping_mul(self.m_inv);
+            let (_, mut carry) = mac(t[0], u, m[0], 0);
+            let mut j = 1;
+            while j < 4 {
+                let (lo, hi) = mac(t[j], u, m[j], carry);
+                t[j - 1] = lo;
+                carry = hi;
+                j += 1;
+            }
+            let (s, c) = adc(t[4], carry, 0);
+            t[3] = s;
+            t[4] = t[5] + c;
+            i += 1;
+        }
+        let r = [t[0], t[1], t[2], t[3]];
+        let (s, borrow) = sub4(&r, &m);
+        if t[4] != 0 || borrow == 0 {
+            Fe(s)
+        } else {
+            Fe(r)
+        }
+    }
+
     /// Subtracts m when `t` (with a carry bit above it) is at least m.
     #[inline(always)]
     fn reduce_once(&self, t: [u64; 4], carry: u64) -> Fe {

@@ -46,16 +46,16 @@ impl Point {
     pub fn identity(c: &Curve) -> Self {
         Point {
             x: Fe::default(),
-            y: c.p.one(),
+            y: c.one_m,
             z: Fe::default(),
         }
     }
 
     pub fn generator(c: &Curve) -> Self {
         Point {
-            x: c.p.decode_be(&c.gx).0,
-            y: c.p.decode_be(&c.gy).0,
-            z: c.p.one(),
+            x: c.gx_m,
+            y: c.gy_m,
+            z: c.one_m,
         }
     }
 
@@ -68,7 +68,7 @@ impl Point {
         if !bool::from(okx & oky) || !bool::from(on_curve(c, &x, &y)) {
             return Err(Error::InvalidPoint);
         }
-        Ok(Point { x, y, z: c.p.one() })
+        Ok(Point { x, y, z: c.one_m })
     }
 
     /// Decompresses x with the parity of y (`odd`). Needs p = 3 mod 4, true
@@ -79,10 +79,7 @@ impl Point {
         if !bool::from(ok) || f.modulus()[0] & 3 != 3 {
             return Err(Error::InvalidPoint);
         }
-        let rhs = f.add(
-            &f.add(&f.mul(&f.square(&x), &x), &f.mul(&c.a_fe(), &x)),
-            &c.b_fe(),
-        );
+        let rhs = f.add(&f.add(&f.mul(&f.square(&x), &x), &c.mul_a(&x)), &c.b_m);
         // sqrt = rhs^((p+1)/4)
         let mut e = *f.modulus();
         // (p + 1) / 4 = (p >> 2) + 1 for p = 3 mod 4.
@@ -99,7 +96,7 @@ impl Point {
         }
         let flip = f.is_odd(&y) ^ Choice::from(odd as u8);
         y = Fe::conditional_select(&y, &f.neg(&y), flip);
-        Ok(Point { x, y, z: f.one() })
+        Ok(Point { x, y, z: c.one_m })
     }
 
     pub fn is_identity(&self, c: &Curve) -> Choice {
@@ -122,8 +119,7 @@ impl Point {
     /// P + Q, complete (RCB 2016 Algorithm 1).
     pub fn add(&self, q: &Point, c: &Curve) -> Point {
         let f = &c.p;
-        let a = c.a_fe();
-        let b3 = c.b3_fe();
+        let b3 = c.b3_m;
         let (x1, y1, z1) = (&self.x, &self.y, &self.z);
         let (x2, y2, z2) = (&q.x, &q.y, &q.z);
         let mut t0 = f.mul(x1, x2);
@@ -144,7 +140,7 @@ impl Point {
         t5 = f.mul(&t5, &x3);
         x3 = f.add(&t1, &t2);
         t5 = f.sub(&t5, &x3);
-        let mut z3 = f.mul(&a, &t4);
+        let mut z3 = c.mul_a(&t4);
         x3 = f.mul(&b3, &t2);
         z3 = f.add(&x3, &z3);
         x3 = f.sub(&t1, &z3);
@@ -152,11 +148,11 @@ impl Point {
         let mut y3 = f.mul(&x3, &z3);
         t1 = f.add(&t0, &t0);
         t1 = f.add(&t1, &t0);
-        t2 = f.mul(&a, &t2);
+        t2 = c.mul_a(&t2);
         t4 = f.mul(&b3, &t4);
         t1 = f.add(&t1, &t2);
         t2 = f.sub(&t0, &t2);
-        t2 = f.mul(&a, &t2);
+        t2 = c.mul_a(&t2);
         t4 = f.add(&t4, &t2);
         t0 = f.mul(&t1, &t4);
         y3 = f.add(&y3, &t0);
@@ -216,10 +212,7 @@ impl Point {
 /// y^2 == x^3 + ax + b.
 pub(crate) fn on_curve(c: &Curve, x: &Fe, y: &Fe) -> Choice {
     let f = &c.p;
-    let rhs = f.add(
-        &f.add(&f.mul(&f.square(x), x), &f.mul(&c.a_fe(), x)),
-        &c.b_fe(),
-    );
+    let rhs = f.add(&f.add(&f.mul(&f.square(x), x), &c.mul_a(x)), &c.b_m);
     f.square(y).ct_eq(&rhs)
 }
 
@@ -272,12 +265,20 @@ mod tests {
         let c = &SM2P256V1;
         let g = Point::generator(c);
         for seed in 0u64..20 {
-            let k = [seed.wrapping_mul(0x9e37_79b9_7f4a_7c15), seed << 7, !seed, seed ^ 0xffff_0000_ffff_0000];
+            let k = [
+                seed.wrapping_mul(0x9e37_79b9_7f4a_7c15),
+                seed << 7,
+                !seed,
+                seed ^ 0xffff_0000_ffff_0000,
+            ];
             let k = [k[0], k[1], k[2], k[3] & 0x7fff_ffff_ffff_ffff];
             let a = g.mul_ct(&k, c).to_affine(c).unwrap();
             let b = Point::mul_generator(&k, c).to_affine(c).unwrap();
             assert_eq!(a, b, "seed {seed}");
         }
-        assert!(Point::mul_generator(&[0; 4], c).to_affine(c).is_err(), "0 * G is the identity");
+        assert!(
+            Point::mul_generator(&[0; 4], c).to_affine(c).is_err(),
+            "0 * G is the identity"
+        );
     }
 }
