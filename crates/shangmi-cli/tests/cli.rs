@@ -708,3 +708,48 @@ fn selftest_passes() {
     let out = ok(shangmi(&["selftest"], b""));
     assert!(String::from_utf8(out).unwrap().contains("passed"));
 }
+
+#[test]
+fn speed_prints_json_lines_and_rejects_unknown_operations() {
+    let out = String::from_utf8(ok(shangmi(
+        &[
+            "speed",
+            "sm3",
+            "sm4-ctr",
+            "sm2-sign",
+            "--seconds",
+            "0.05",
+            "--json",
+        ],
+        b"",
+    )))
+    .unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    for (line, op) in lines.iter().zip(["sm3", "sm4-ctr", "sm2-sign"]) {
+        assert!(
+            line.starts_with(&format!("{{\"op\":\"{op}\",\"bytes\":")),
+            "{line}"
+        );
+        let rate: f64 = line
+            .split("\"ops_per_sec\":")
+            .nth(1)
+            .unwrap()
+            .split([',', '}'])
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(rate > 0.0, "{line}");
+        assert_eq!(line.contains("mb_per_sec"), op != "sm2-sign", "{line}");
+    }
+    // A prefix selects a family; the table form has a header.
+    let table =
+        String::from_utf8(ok(shangmi(&["speed", "sm4", "--seconds", "0.02"], b""))).unwrap();
+    assert!(table.lines().next().unwrap().starts_with("op"));
+    assert!(table.lines().count() > 8, "{table}");
+    let o = shangmi(&["speed", "md5"], b"");
+    status(&o, 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown operation"));
+    status(&shangmi(&["speed", "--seconds", "0"], b""), 2);
+}
