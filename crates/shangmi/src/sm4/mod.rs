@@ -35,6 +35,8 @@ pub mod mac;
 pub mod ofb;
 mod padding;
 mod sbox;
+#[cfg(target_arch = "x86_64")]
+mod x86;
 pub mod xts;
 
 pub use block::Sm4;
