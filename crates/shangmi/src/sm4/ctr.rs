@@ -74,7 +74,7 @@ pub struct Ctr {
 }
 
 fn increment_block(c: &mut [u8; BLOCK_LEN]) {
-    increment_be(c);
+    *c = u128::from_be_bytes(*c).wrapping_add(1).to_be_bytes();
 }
 
 impl Ctr {
@@ -88,16 +88,6 @@ impl Ctr {
     /// XORs the keystream into `data` (encrypts or decrypts in place).
     pub fn apply(&mut self, data: &mut [u8]) {
         self.ks.apply(data);
-    }
-}
-
-/// Adds one to a big-endian counter (wrapping), in constant time.
-pub(crate) fn increment_be(c: &mut [u8]) {
-    let mut carry = 1u16;
-    for b in c.iter_mut().rev() {
-        let s = *b as u16 + carry;
-        *b = s as u8;
-        carry = s >> 8;
     }
 }
 

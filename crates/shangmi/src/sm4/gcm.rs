@@ -2,7 +2,7 @@
 //! nonce, 16-byte tag). GHASH comes from the `ghash` crate (constant time,
 //! carry-less multiply where the CPU has it).
 
-use super::ctr::{Keystream, increment_be};
+use super::ctr::Keystream;
 use super::{BLOCK_LEN, KEY_LEN, Sm4, xor_block};
 use crate::{Error, Result, ct};
 use aead::consts::{U12, U16};
@@ -245,7 +245,9 @@ impl Drop for GcmStream {
 
 /// GCM's inc32: increments the last 32 bits of the counter block.
 fn increment_32(c: &mut [u8; BLOCK_LEN]) {
-    increment_be(&mut c[12..]);
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&c[12..]);
+    c[12..].copy_from_slice(&u32::from_be_bytes(w).wrapping_add(1).to_be_bytes());
 }
 
 impl KeySizeUser for Sm4Gcm {
