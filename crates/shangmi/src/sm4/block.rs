@@ -151,6 +151,21 @@ impl Sm4 {
         #[cfg(target_arch = "x86_64")]
         if super::x86::available() {
             use super::x86::LANES as X;
+            let mut blocks = blocks;
+            if super::x86::wide_available() {
+                use super::x86::WIDE_LANES as W;
+                let mut wide = blocks.chunks_exact_mut(W);
+                for chunk in &mut wide {
+                    if let Ok(lanes) = <&mut [[u8; BLOCK_LEN]; W]>::try_from(chunk) {
+                        // SAFETY: AVX2, VAES and AES-NI confirmed just above.
+                        #[allow(unsafe_code)]
+                        unsafe {
+                            super::x86::crypt8(&self.rk, dir == Direction::Decrypt, lanes)
+                        }
+                    }
+                }
+                blocks = wide.into_remainder();
+            }
             let mut chunks = blocks.chunks_exact_mut(X);
             for chunk in &mut chunks {
                 if let Ok(lanes) = <&mut [[u8; BLOCK_LEN]; X]>::try_from(chunk) {

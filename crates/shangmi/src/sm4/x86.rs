@@ -145,3 +145,107 @@ pub(crate) unsafe fn crypt4(rk: &[u32; 32], decrypt: bool, blocks: &mut [[u8; 16
         }
     }
 }
+
+/// Blocks per pass of the AVX2 + VAES kernel.
+pub(crate) const WIDE_LANES: usize = 8;
+
+cpufeatures::new!(vaes_avx2, "avx2", "vaes", "aes");
+
+/// Whether this CPU has AVX2 and VAES (detected once).
+pub(crate) fn wide_available() -> bool {
+    vaes_avx2::get()
+}
+
+#[inline(always)]
+unsafe fn load2(t: &[u8; 16]) -> __m256i {
+    // SAFETY: `t` is 16 readable bytes; broadcast to both 128-bit lanes.
+    unsafe { _mm256_broadcastsi128_si256(load(t)) }
+}
+
+#[inline(always)]
+unsafe fn affine2(x: __m256i, lo: __m256i, hi: __m256i, mask: __m256i) -> __m256i {
+    // SAFETY: AVX2 register operations, enabled by the caller.
+    unsafe {
+        let l = _mm256_and_si256(x, mask);
+        let h = _mm256_and_si256(_mm256_srli_epi16(x, 4), mask);
+        _mm256_xor_si256(_mm256_shuffle_epi8(lo, l), _mm256_shuffle_epi8(hi, h))
+    }
+}
+
+#[inline(always)]
+unsafe fn rotl2<const L: i32, const R: i32>(x: __m256i) -> __m256i {
+    // SAFETY: AVX2 shifts of 32-bit lanes.
+    unsafe { _mm256_or_si256(_mm256_slli_epi32(x, L), _mm256_srli_epi32(x, R)) }
+}
+
+/// Eight blocks at once: each 128-bit half of a register carries the
+/// four-block layout of [`crypt4`] (blocks 0-3 low, 4-7 high).
+///
+/// # Safety
+/// The CPU must support AVX2, VAES and AES-NI ([`wide_available`]).
+#[target_feature(enable = "avx2,vaes,aes,ssse3,sse2")]
+pub(crate) unsafe fn crypt8(rk: &[u32; 32], decrypt: bool, blocks: &mut [[u8; 16]; WIDE_LANES]) {
+    // SAFETY: the target features are enabled on this function; every load
+    // and store touches a whole [u8; 16] that the caller owns.
+    unsafe {
+        let bswap = load2(&BSWAP32);
+        let mask = _mm256_set1_epi8(0x0f);
+        let (in_lo, in_hi) = (load2(&IN_LO), load2(&IN_HI));
+        let (out_lo, out_hi) = (load2(&OUT_LO), load2(&OUT_HI));
+        let isr = load2(&INV_SHIFT_ROWS);
+        let zero = _mm256_setzero_si256();
+        let pair = |k: usize| {
+            _mm256_shuffle_epi8(
+                _mm256_set_m128i(load(&blocks[k + 4]), load(&blocks[k])),
+                bswap,
+            )
+        };
+        let (b0, b1, b2, b3) = (pair(0), pair(1), pair(2), pair(3));
+        let t0 = _mm256_unpacklo_epi32(b0, b1);
+        let t1 = _mm256_unpackhi_epi32(b0, b1);
+        let t2 = _mm256_unpacklo_epi32(b2, b3);
+        let t3 = _mm256_unpackhi_epi32(b2, b3);
+        let mut x = [
+            _mm256_unpacklo_epi64(t0, t2),
+            _mm256_unpackhi_epi64(t0, t2),
+            _mm256_unpacklo_epi64(t1, t3),
+            _mm256_unpackhi_epi64(t1, t3),
+        ];
+        for round in 0..32 {
+            let k = if decrypt { rk[31 - round] } else { rk[round] };
+            let mut t = _mm256_xor_si256(
+                _mm256_xor_si256(x[1], x[2]),
+                _mm256_xor_si256(x[3], _mm256_set1_epi32(k as i32)),
+            );
+            t = affine2(t, in_lo, in_hi, mask);
+            t = _mm256_aesenclast_epi128(_mm256_shuffle_epi8(t, isr), zero);
+            t = affine2(t, out_lo, out_hi, mask);
+            let l = _mm256_xor_si256(
+                _mm256_xor_si256(t, rotl2::<2, 30>(t)),
+                _mm256_xor_si256(
+                    rotl2::<10, 22>(t),
+                    _mm256_xor_si256(rotl2::<18, 14>(t), rotl2::<24, 8>(t)),
+                ),
+            );
+            x = [x[1], x[2], x[3], _mm256_xor_si256(x[0], l)];
+        }
+        let t0 = _mm256_unpacklo_epi32(x[3], x[2]);
+        let t1 = _mm256_unpackhi_epi32(x[3], x[2]);
+        let t2 = _mm256_unpacklo_epi32(x[1], x[0]);
+        let t3 = _mm256_unpackhi_epi32(x[1], x[0]);
+        let outs = [
+            _mm256_unpacklo_epi64(t0, t2),
+            _mm256_unpackhi_epi64(t0, t2),
+            _mm256_unpacklo_epi64(t1, t3),
+            _mm256_unpackhi_epi64(t1, t3),
+        ];
+        for (k, o) in outs.into_iter().enumerate() {
+            let o = _mm256_shuffle_epi8(o, bswap);
+            _mm_storeu_si128(blocks[k].as_mut_ptr().cast(), _mm256_castsi256_si128(o));
+            _mm_storeu_si128(
+                blocks[k + 4].as_mut_ptr().cast(),
+                _mm256_extracti128_si256(o, 1),
+            );
+        }
+    }
+}
