@@ -21,7 +21,7 @@ cpufeatures::new!(aes_ssse3, "aes", "ssse3", "sse2");
 
 /// Whether this CPU has the instructions (detected once).
 pub(crate) fn available() -> bool {
-    aes_ssse3::get()
+    !cfg!(feature = "force-portable") && aes_ssse3::get()
 }
 
 /// `IN`: low and high nibble tables (the constant folded into the low one).
@@ -153,7 +153,7 @@ cpufeatures::new!(vaes_avx2, "avx2", "vaes", "aes");
 
 /// Whether this CPU has AVX2 and VAES (detected once).
 pub(crate) fn wide_available() -> bool {
-    vaes_avx2::get()
+    !cfg!(feature = "force-portable") && vaes_avx2::get()
 }
 
 #[inline(always)]
