@@ -85,18 +85,22 @@ impl AgreementAlgorithm {
                 fill(rng, &mut b[..])?;
                 AgreementKey::X25519(x25519_dalek::StaticSecret::from(*b))
             }
-            Self::EcdhP256 => loop {
-                fill(rng, &mut seed[..32])?;
-                if let Ok(k) = p256::SecretKey::from_slice(&seed[..32]) {
-                    break AgreementKey::P256(k);
-                }
-            },
-            Self::EcdhP384 => loop {
-                fill(rng, &mut seed[..])?;
-                if let Ok(k) = p384::SecretKey::from_slice(&seed[..]) {
-                    break AgreementKey::P384(k);
-                }
-            },
+            // Rejection sampling; a generator that keeps producing
+            // out-of-range values is broken, and says so.
+            Self::EcdhP256 => (0..64)
+                .find_map(|_| {
+                    fill(rng, &mut seed[..32]).ok()?;
+                    p256::SecretKey::from_slice(&seed[..32]).ok()
+                })
+                .map(AgreementKey::P256)
+                .ok_or(Error::Rng)?,
+            Self::EcdhP384 => (0..64)
+                .find_map(|_| {
+                    fill(rng, &mut seed[..]).ok()?;
+                    p384::SecretKey::from_slice(&seed[..]).ok()
+                })
+                .map(AgreementKey::P384)
+                .ok_or(Error::Rng)?,
         })
     }
 }

@@ -170,3 +170,41 @@ proptest::proptest! {
         }
     }
 }
+
+/// A generator stuck at zero is reported, not looped on.
+#[test]
+fn a_broken_generator_is_an_error_not_a_hang() {
+    struct Zero;
+    impl rand_core::TryRng for Zero {
+        type Error = core::convert::Infallible;
+        fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+            Ok(0)
+        }
+        fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+            Ok(0)
+        }
+        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+            dst.fill(0);
+            Ok(())
+        }
+    }
+    impl rand_core::TryCryptoRng for Zero {}
+    for alg in [
+        SignatureAlgorithm::Sm2Sm3,
+        SignatureAlgorithm::EcdsaP256Sha256,
+        SignatureAlgorithm::EcdsaP384Sha384,
+    ] {
+        assert_eq!(
+            PrivateKey::generate(alg, &mut Zero).unwrap_err(),
+            Error::Rng,
+            "{alg:?}"
+        );
+    }
+    for alg in [
+        crate::alg::AgreementAlgorithm::Sm2Ecdh,
+        crate::alg::AgreementAlgorithm::EcdhP256,
+        crate::alg::AgreementAlgorithm::EcdhP384,
+    ] {
+        assert_eq!(alg.generate(&mut Zero).unwrap_err(), Error::Rng, "{alg:?}");
+    }
+}
