@@ -93,6 +93,17 @@ fn derive(
     }
 }
 
+/// The parameters of an algorithm identifier, decoded as `T`.
+fn parameters<'a, T: der::DecodeValue<'a, Error = der::Error> + der::FixedTag + 'a>(
+    alg: &AlgorithmIdentifierRef<'a>,
+    what: &'static str,
+) -> Result<T> {
+    alg.parameters
+        .ok_or(Error::Encoding { what })?
+        .decode_as()
+        .map_err(der_err)
+}
+
 /// Decrypts an `EncryptedPrivateKeyInfo`; returns the `PrivateKeyInfo` DER.
 /// A wrong passphrase is [`Error::DecryptFailed`].
 pub(crate) fn decrypt(der: &[u8], passphrase: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
@@ -102,33 +113,14 @@ pub(crate) fn decrypt(der: &[u8], passphrase: &[u8]) -> Result<Zeroizing<Vec<u8>
             what: "private key encryption (want PBES2)",
         });
     }
-    let params: Pbes2Params<'_> = info
-        .algorithm
-        .parameters
-        .ok_or(Error::Encoding {
-            what: "PBES2 parameters",
-        })?
-        .decode_as()
-        .map_err(der_err)?;
+    let params: Pbes2Params<'_> = parameters(&info.algorithm, "PBES2 parameters")?;
     if params.kdf.oid != oids::PBKDF2 {
         return Err(Error::Unsupported {
             what: "PBES2 key derivation (want PBKDF2)",
         });
     }
-    let kdf: Pbkdf2Params<'_> = params
-        .kdf
-        .parameters
-        .ok_or(Error::Encoding {
-            what: "PBKDF2 parameters",
-        })?
-        .decode_as()
-        .map_err(der_err)?;
-    let iv: &OctetStringRef = params
-        .scheme
-        .parameters
-        .ok_or(Error::Encoding { what: "cipher IV" })?
-        .decode_as()
-        .map_err(der_err)?;
+    let kdf: Pbkdf2Params<'_> = parameters(&params.kdf, "PBKDF2 parameters")?;
+    let iv: &OctetStringRef = parameters(&params.scheme, "cipher IV")?;
     let iv: [u8; 16] = iv.as_bytes().try_into().map_err(|_| Error::Length {
         what: "CBC IV (16 bytes)",
     })?;
