@@ -57,55 +57,121 @@ fn compress_block(v: &mut [u32; 8], block: &[u8; 64]) {
             ^ w[j - 6];
     }
 
-    let mut s = *v;
-    // Rounds 0..16 use XOR for FF and GG, rounds 16..64 majority and choice;
-    // two loops instead of a test in each round.
-    for j in 0..16 {
-        round(&mut s, j, &w, |a, b, c| a ^ b ^ c, |e, f, g| e ^ f ^ g);
+    let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *v;
+    // Four rounds per step; the variables trade places instead of moving
+    // (round r + 1 sees (D, A, B, C, H, E, F, G) of round r).
+    macro_rules! four {
+        ($j:expr, $ff:expr, $gg:expr) => {
+            round(
+                &mut a, &mut b, &mut c, &mut d, &mut e, &mut f, &mut g, &mut h, $j, &w, $ff, $gg,
+            );
+            round(
+                &mut d,
+                &mut a,
+                &mut b,
+                &mut c,
+                &mut h,
+                &mut e,
+                &mut f,
+                &mut g,
+                $j + 1,
+                &w,
+                $ff,
+                $gg,
+            );
+            round(
+                &mut c,
+                &mut d,
+                &mut a,
+                &mut b,
+                &mut g,
+                &mut h,
+                &mut e,
+                &mut f,
+                $j + 2,
+                &w,
+                $ff,
+                $gg,
+            );
+            round(
+                &mut b,
+                &mut c,
+                &mut d,
+                &mut a,
+                &mut f,
+                &mut g,
+                &mut h,
+                &mut e,
+                $j + 3,
+                &w,
+                $ff,
+                $gg,
+            );
+        };
     }
-    for j in 16..64 {
-        round(
-            &mut s,
-            j,
-            &w,
-            |a, b, c| (a & b) | (a & c) | (b & c),
-            |e, f, g| (e & f) | (!e & g),
-        );
+    // Rounds 0..16 use XOR for FF and GG, rounds 16..64 majority and choice.
+    for j in (0..16).step_by(4) {
+        four!(j, ff0, gg0);
     }
-    for (vi, x) in v.iter_mut().zip(s) {
+    for j in (16..64).step_by(4) {
+        four!(j, ff1, gg1);
+    }
+    for (vi, x) in v.iter_mut().zip([a, b, c, d, e, f, g, h]) {
         *vi ^= x;
     }
 }
 
-/// One round of the compression function on the state `s` = A..H.
+#[inline(always)]
+fn ff0(x: u32, y: u32, z: u32) -> u32 {
+    x ^ y ^ z
+}
+
+#[inline(always)]
+fn ff1(x: u32, y: u32, z: u32) -> u32 {
+    (x & y) | (x & z) | (y & z)
+}
+
+#[inline(always)]
+fn gg0(x: u32, y: u32, z: u32) -> u32 {
+    x ^ y ^ z
+}
+
+#[inline(always)]
+fn gg1(x: u32, y: u32, z: u32) -> u32 {
+    (x & y) | (!x & z)
+}
+
+/// One round: updates B, D, F and H in place (D becomes the new A, H the new
+/// E; B and F are rotated into the new C and G).
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn round(
-    s: &mut [u32; 8],
+    a: &mut u32,
+    b: &mut u32,
+    c: &mut u32,
+    d: &mut u32,
+    e: &mut u32,
+    f: &mut u32,
+    g: &mut u32,
+    h: &mut u32,
     j: usize,
     w: &[u32; 68],
-    ff: impl Fn(u32, u32, u32) -> u32,
-    gg: impl Fn(u32, u32, u32) -> u32,
+    ff: fn(u32, u32, u32) -> u32,
+    gg: fn(u32, u32, u32) -> u32,
 ) {
-    let [a, b, c, d, e, f, g, h] = *s;
     let a12 = a.rotate_left(12);
-    let ss1 = a12.wrapping_add(e).wrapping_add(T[j]).rotate_left(7);
+    let ss1 = a12.wrapping_add(*e).wrapping_add(T[j]).rotate_left(7);
     let ss2 = ss1 ^ a12;
-    let tt1 = ff(a, b, c)
-        .wrapping_add(d)
+    let tt1 = ff(*a, *b, *c)
+        .wrapping_add(*d)
         .wrapping_add(ss2)
         .wrapping_add(w[j] ^ w[j + 4]);
-    let tt2 = gg(e, f, g)
-        .wrapping_add(h)
+    let tt2 = gg(*e, *f, *g)
+        .wrapping_add(*h)
         .wrapping_add(ss1)
         .wrapping_add(w[j]);
-    *s = [
-        tt1,
-        a,
-        b.rotate_left(9),
-        c,
-        p0(tt2),
-        e,
-        f.rotate_left(19),
-        g,
-    ];
+    *b = b.rotate_left(9);
+    *f = f.rotate_left(19);
+    *d = tt1;
+    *h = p0(tt2);
 }
