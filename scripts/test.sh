@@ -17,13 +17,15 @@ if [ -z "${SKIP_INSTALL:-}" ]; then
     command -v "$p" >/dev/null || need+=("$p")
   done
   [ -f /usr/include/valgrind/memcheck.h ] || need+=(valgrind)
+  command -v aarch64-linux-gnu-gcc >/dev/null || need+=(gcc-aarch64-linux-gnu)
+  command -v qemu-aarch64 >/dev/null || need+=(qemu-user)
   if [ ${#need[@]} -gt 0 ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
   fi
   step "install rust components and targets"
   rustup component add rustfmt clippy >/dev/null 2>&1 || true
-  rustup target add thumbv7em-none-eabihf wasm32-unknown-unknown
+  rustup target add thumbv7em-none-eabihf wasm32-unknown-unknown aarch64-unknown-linux-gnu
 fi
 
 step "cargo fmt --check"
@@ -40,6 +42,11 @@ RUSTFLAGS="-D warnings" cargo build -p shangmi --no-default-features --features 
 step "unit, integration and doc tests"
 cargo test --workspace --locked --no-fail-fast 2>&1 | tee target/test-output.txt
 grep -E "^test result:" target/test-output.txt | awk '{p+=$4; f+=$6; i+=$8} END {printf "\nrust: %d passed, %d failed, %d skipped\n", p, f, i}'
+
+step "core tests on AArch64 (cross-compiled, run under qemu-aarch64 -cpu max)"
+export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
+export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -cpu max -L /usr/aarch64-linux-gnu"
+cargo test -p shangmi --lib --locked --target aarch64-unknown-linux-gnu
 
 step "constant-time check: secret-dependent operations under valgrind memcheck"
 cargo build -p ct-check --profile ct --locked
