@@ -61,10 +61,18 @@ pub type HmacSm3 = hmac::Hmac<Sm3>;
 /// HMAC-SM3 of `msg` under `key`, in one call. Any key length is accepted.
 pub fn hmac(key: &[u8], msg: &[u8]) -> [u8; OUTPUT_LEN] {
     use digest::{KeyInit, Mac};
-    // HMAC accepts keys of every length, so this never fails.
-    let Ok(mut m) = <HmacSm3 as KeyInit>::new_from_slice(key) else {
-        unreachable!("HMAC takes keys of any length")
-    };
+    use zeroize::Zeroize;
+    // RFC 2104 key preparation: a key longer than the block is hashed, and
+    // the result is zero-padded to the block; the infallible constructor
+    // then takes it as is.
+    let mut block = [0u8; BLOCK_LEN];
+    if key.len() > BLOCK_LEN {
+        block[..OUTPUT_LEN].copy_from_slice(&hash(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let mut m = <HmacSm3 as KeyInit>::new(&block.into());
+    block.zeroize();
     Mac::update(&mut m, msg);
     m.finalize().into_bytes().into()
 }
