@@ -753,3 +753,45 @@ fn speed_prints_json_lines_and_rejects_unknown_operations() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown operation"));
     status(&shangmi(&["speed", "--seconds", "0"], b""), 2);
 }
+
+#[test]
+fn openssl_encrypted_keys_with_every_supported_cipher_and_prf() {
+    let t = Tmp::new("pbes2");
+    let pass = t.write("pass", b"pw\n");
+    let plain = t.path("k.pem");
+    ok(openssl(
+        &["genpkey", "-algorithm", "SM2", "-out", s(&plain)],
+        b"",
+    ));
+    let want = ok(openssl(&["pkey", "-in", s(&plain), "-pubout"], b""));
+    for (cipher, prf) in [
+        ("sm4-cbc", "hmacWithSHA256"),
+        ("aes-128-cbc", "hmacWithSHA512"),
+        ("aes-192-cbc", "hmacWithSHA384"),
+        ("aes-256-cbc", "hmacWithSHA256"),
+    ] {
+        let enc = t.path(&format!("{cipher}-{prf}.pem"));
+        ok(openssl(
+            &[
+                "pkcs8",
+                "-topk8",
+                "-in",
+                s(&plain),
+                "-v2",
+                cipher,
+                "-v2prf",
+                prf,
+                "-passout",
+                "pass:pw",
+                "-out",
+                s(&enc),
+            ],
+            b"",
+        ));
+        let got = ok(shangmi(
+            &["pubkey", "--key", s(&enc), "--pass-file", s(&pass)],
+            b"",
+        ));
+        assert_eq!(got, want, "{cipher} with {prf}");
+    }
+}
