@@ -38,6 +38,22 @@ pub enum Command {
     Selftest,
     /// Measure the speed of every primitive on this machine.
     Speed(SpeedArgs),
+    /// Create a PKCS#10 certification request.
+    Req(ReqArgs),
+    /// Certificates: self-sign, issue from a CSR, show, lint, verify a path.
+    #[command(subcommand)]
+    X509(X509Cmd),
+    /// Certificate revocation lists: generate, show.
+    #[command(subcommand)]
+    Crl(CrlCmd),
+    /// OCSP: build a request, answer one, check a response.
+    #[command(subcommand)]
+    Ocsp(OcspCmd),
+    /// CMS: sign, verify, encrypt, decrypt.
+    #[command(subcommand)]
+    Cms(CmsCmd),
+    /// Print any PKI object (certificate, CSR, CRL, OCSP response) as text.
+    Show(ShowArgs),
 }
 
 /// Arguments of `speed`.
@@ -276,6 +292,448 @@ pub struct Sm4Args {
     #[arg(long, value_enum, default_value = "ieee")]
     pub xts_standard: XtsStandard,
     /// Input file; stdin when absent.
+    #[arg(long = "in")]
+    pub input: Option<PathBuf>,
+    /// Output file; stdout when absent.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Output encodings of PKI objects.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Outform {
+    /// PEM text.
+    #[default]
+    Pem,
+    /// DER bytes.
+    Der,
+}
+
+/// Arguments of `req`.
+#[derive(Args, Debug)]
+pub struct ReqArgs {
+    /// The subject's private key (signs the request).
+    #[command(flatten)]
+    pub key: KeyIn,
+    /// Subject: "CN=dev-0001,O=Acme,C=CN" (RFC 4514) or "/C=CN/O=Acme/CN=dev-0001".
+    #[arg(long)]
+    pub subject: String,
+    /// Subject alternative names: DNS:x,IP:1.2.3.4,URI:urn:dev:0001,email:a@b,HWSN:<oid>:<serial>.
+    #[arg(long)]
+    pub san: Option<String>,
+    /// A challengePassword (e.g. an EST bootstrap token).
+    #[arg(long)]
+    pub challenge: Option<String>,
+    /// Output file; stdout when absent.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Output encoding.
+    #[arg(long, value_enum, default_value = "pem")]
+    pub outform: Outform,
+}
+
+/// `x509` verbs.
+#[derive(Subcommand, Debug)]
+pub enum X509Cmd {
+    /// Make a self-signed certificate (a root CA).
+    Selfsign(SelfsignArgs),
+    /// Issue a certificate from a CSR, signed by a CA.
+    Issue(IssueArgs),
+    /// Print a certificate as text, like openssl x509 -text.
+    Show(ShowArgs),
+    /// Run the issuance linter on a certificate: exit 0 clean, 1 with errors.
+    Lint(LintArgs),
+    /// Validate a certificate path (RFC 5280): exit 0 valid, 1 invalid.
+    Verify(PathArgs),
+}
+
+/// Profile and validity options shared by `selfsign` and `issue`.
+#[derive(Args, Debug)]
+pub struct IssueOpts {
+    /// Certificate profile: root-ca, issuing-ca, device, gateway, platform,
+    /// tls-server, tls-client, code-signing, sign, encrypt, ocsp-responder.
+    #[arg(long)]
+    pub profile: String,
+    /// Days of validity (default: the profile's).
+    #[arg(long)]
+    pub days: Option<u32>,
+    /// Subject alternative names (replace the request's).
+    #[arg(long)]
+    pub san: Option<String>,
+    /// Serial number in hex (default: 20 random bytes).
+    #[arg(long)]
+    pub serial: Option<String>,
+    /// CRL distribution point URL (repeatable).
+    #[arg(long)]
+    pub crl_url: Vec<String>,
+    /// OCSP responder URL for authorityInfoAccess (repeatable).
+    #[arg(long)]
+    pub ocsp_url: Vec<String>,
+    /// CA issuers URL for authorityInfoAccess (repeatable).
+    #[arg(long)]
+    pub ca_issuers_url: Vec<String>,
+    /// Path length constraint of a CA certificate.
+    #[arg(long)]
+    pub path_len: Option<u8>,
+    /// Name constraints, permitted subtrees (CA profiles): DNS:x,IP:10.0.0.0/8,...
+    #[arg(long)]
+    pub permit: Option<String>,
+    /// Name constraints, excluded subtrees (CA profiles).
+    #[arg(long)]
+    pub exclude: Option<String>,
+    /// Output file; stdout when absent.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Output encoding.
+    #[arg(long, value_enum, default_value = "pem")]
+    pub outform: Outform,
+}
+
+/// Arguments of `x509 selfsign`.
+#[derive(Args, Debug)]
+pub struct SelfsignArgs {
+    /// The key (certified and signing).
+    #[command(flatten)]
+    pub key: KeyIn,
+    /// Subject, e.g. "CN=Acme Root CA,O=Acme,C=CN".
+    #[arg(long)]
+    pub subject: String,
+    /// Profile, validity and extensions.
+    #[command(flatten)]
+    pub opts: IssueOpts,
+}
+
+/// Arguments of `x509 issue`.
+#[derive(Args, Debug)]
+pub struct IssueArgs {
+    /// The issuing CA's certificate.
+    #[arg(long)]
+    pub ca_cert: PathBuf,
+    /// The issuing CA's private key.
+    #[arg(long)]
+    pub ca_key: PathBuf,
+    /// Passphrase file of the CA key.
+    #[arg(long)]
+    pub ca_pass_file: Option<PathBuf>,
+    /// The certification request (its signature is checked first).
+    #[arg(long)]
+    pub csr: PathBuf,
+    /// Subject (replaces the request's).
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// Profile, validity and extensions.
+    #[command(flatten)]
+    pub opts: IssueOpts,
+}
+
+/// A PKI object to print.
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    /// The file (PEM or DER); stdin when absent.
+    pub file: Option<PathBuf>,
+}
+
+/// Arguments of `x509 lint`.
+#[derive(Args, Debug)]
+pub struct LintArgs {
+    /// The certificate.
+    pub cert: PathBuf,
+    /// Its issuer (adds the issuer checks).
+    #[arg(long)]
+    pub issuer: Option<PathBuf>,
+}
+
+/// Arguments of `x509 verify`.
+#[derive(Args, Debug)]
+pub struct PathArgs {
+    /// Trust anchors (PEM, one or more certificates).
+    #[arg(long)]
+    pub roots: PathBuf,
+    /// Untrusted intermediates to build the path from.
+    #[arg(long)]
+    pub untrusted: Option<PathBuf>,
+    /// CRLs to check revocation against (repeatable).
+    #[arg(long)]
+    pub crl: Vec<PathBuf>,
+    /// OCSP responses (DER) to check revocation against (repeatable).
+    #[arg(long)]
+    pub ocsp: Vec<PathBuf>,
+    /// Fail when no CRL or OCSP response covers a certificate.
+    #[arg(long)]
+    pub require_revocation: bool,
+    /// Validate at this time (RFC 3339, e.g. 2030-01-01T00:00:00Z) instead of now.
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Extended key usage the leaf must allow: serverAuth, clientAuth, codeSigning, ...
+    #[arg(long)]
+    pub purpose: Option<String>,
+    /// The certificate to validate.
+    pub cert: PathBuf,
+}
+
+/// `crl` verbs.
+#[derive(Subcommand, Debug)]
+pub enum CrlCmd {
+    /// Generate and sign a CRL.
+    Gen(CrlGenArgs),
+    /// Print a CRL as text.
+    Show(ShowArgs),
+}
+
+/// Arguments of `crl gen`.
+#[derive(Args, Debug)]
+pub struct CrlGenArgs {
+    /// The CRL issuer's certificate.
+    #[arg(long)]
+    pub ca_cert: PathBuf,
+    /// The CRL issuer's private key.
+    #[arg(long)]
+    pub ca_key: PathBuf,
+    /// Passphrase file of the CA key.
+    #[arg(long)]
+    pub ca_pass_file: Option<PathBuf>,
+    /// Revoked serials: SERIAL[:REASON],... (hex serials; reasons such as
+    /// keyCompromise, superseded, cessationOfOperation).
+    #[arg(long, default_value = "")]
+    pub revoked: String,
+    /// CRL number.
+    #[arg(long, default_value = "1")]
+    pub number: u64,
+    /// Days until nextUpdate.
+    #[arg(long, default_value = "7")]
+    pub days: u32,
+    /// Make a delta CRL over the base CRL with this number.
+    #[arg(long)]
+    pub delta_of: Option<u64>,
+    /// Issuing distribution point URL (repeatable).
+    #[arg(long)]
+    pub url: Vec<String>,
+    /// Scope: only end-entity certificates.
+    #[arg(long)]
+    pub only_user: bool,
+    /// Scope: only CA certificates.
+    #[arg(long)]
+    pub only_ca: bool,
+    /// Output file; stdout when absent.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Output encoding.
+    #[arg(long, value_enum, default_value = "pem")]
+    pub outform: Outform,
+}
+
+/// CertID hashes.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OcspHash {
+    /// SHA-1 (what OpenSSL sends).
+    Sha1,
+    /// SHA-256.
+    Sha256,
+    /// SM3.
+    Sm3,
+}
+
+/// `ocsp` verbs.
+#[derive(Subcommand, Debug)]
+pub enum OcspCmd {
+    /// Build an OCSP request (DER).
+    Request(OcspRequestArgs),
+    /// Answer an OCSP request with a signed response (DER).
+    Respond(OcspRespondArgs),
+    /// Check a response for a certificate: exit 0 good, 1 revoked, unknown or invalid.
+    Check(OcspCheckArgs),
+}
+
+/// Arguments of `ocsp request`.
+#[derive(Args, Debug)]
+pub struct OcspRequestArgs {
+    /// The issuer of the certificates asked about.
+    #[arg(long)]
+    pub issuer: PathBuf,
+    /// A certificate to ask about (repeatable).
+    #[arg(long)]
+    pub cert: Vec<PathBuf>,
+    /// A serial (hex) to ask about (repeatable).
+    #[arg(long)]
+    pub serial: Vec<String>,
+    /// CertID hash.
+    #[arg(long, value_enum, default_value = "sha1")]
+    pub hash: OcspHash,
+    /// Leave out the nonce.
+    #[arg(long)]
+    pub no_nonce: bool,
+    /// Also print the RFC 5019 GET URL under this responder URL.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Output file (DER); stdout when absent.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Arguments of `ocsp respond`.
+#[derive(Args, Debug)]
+pub struct OcspRespondArgs {
+    /// The CA whose certificates are asked about.
+    #[arg(long)]
+    pub ca_cert: PathBuf,
+    /// The responder certificate (the CA itself, or a delegated responder).
+    #[arg(long)]
+    pub responder_cert: PathBuf,
+    /// The responder's private key.
+    #[arg(long)]
+    pub responder_key: PathBuf,
+    /// Passphrase file of the responder key.
+    #[arg(long)]
+    pub pass_file: Option<PathBuf>,
+    /// The request (DER); stdin when absent.
+    #[arg(long = "reqin")]
+    pub request: Option<PathBuf>,
+    /// Revocation status from this CRL.
+    #[arg(long)]
+    pub crl: Option<PathBuf>,
+    /// Revoked serials: SERIAL[:REASON],...
+    #[arg(long, default_value = "")]
+    pub revoked: String,
+    /// Serials the CA issued (hex, comma-separated); others are answered
+    /// "unknown". Without it, every serial not revoked is "good".
+    #[arg(long)]
+    pub issued: Option<String>,
+    /// Days until nextUpdate.
+    #[arg(long, default_value = "1")]
+    pub days: u32,
+    /// Output file (DER); stdout when absent.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Arguments of `ocsp check`.
+#[derive(Args, Debug)]
+pub struct OcspCheckArgs {
+    /// The issuer of the certificate.
+    #[arg(long)]
+    pub issuer: PathBuf,
+    /// The certificate.
+    #[arg(long)]
+    pub cert: PathBuf,
+    /// The response (DER).
+    #[arg(long)]
+    pub resp: PathBuf,
+    /// The nonce the request carried, in hex: the response must echo it.
+    #[arg(long)]
+    pub nonce: Option<String>,
+}
+
+/// CMS content encryption.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmsCipher {
+    /// SM4-CBC (EnvelopedData).
+    Sm4Cbc,
+    /// SM4-GCM (AuthEnvelopedData).
+    Sm4Gcm,
+    /// AES-128-CBC.
+    Aes128Cbc,
+    /// AES-256-CBC.
+    Aes256Cbc,
+}
+
+/// `cms` verbs.
+#[derive(Subcommand, Debug)]
+pub enum CmsCmd {
+    /// Sign data: SignedData, attached or detached.
+    Sign(CmsSignArgs),
+    /// Verify a SignedData: exit 0 valid, 1 invalid.
+    Verify(CmsVerifyArgs),
+    /// Encrypt to recipients' certificates (SM2 key transport, ECDH).
+    Encrypt(CmsEncryptArgs),
+    /// Decrypt with the recipient's certificate and key.
+    Decrypt(CmsDecryptArgs),
+}
+
+/// Arguments of `cms sign`.
+#[derive(Args, Debug)]
+pub struct CmsSignArgs {
+    /// The signer's certificate.
+    #[arg(long)]
+    pub cert: PathBuf,
+    /// The signer's key.
+    #[command(flatten)]
+    pub key: KeyIn,
+    /// Chain certificates to include.
+    #[arg(long)]
+    pub chain: Option<PathBuf>,
+    /// Leave the content out (detached signature).
+    #[arg(long)]
+    pub detached: bool,
+    /// Label content types with the GM/T 0010 OIDs.
+    #[arg(long)]
+    pub gm_oids: bool,
+    /// Input file; stdin when absent.
+    #[arg(long = "in")]
+    pub input: Option<PathBuf>,
+    /// Output file; stdout when absent.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Output encoding (PEM label "CMS").
+    #[arg(long, value_enum, default_value = "der")]
+    pub outform: Outform,
+}
+
+/// Arguments of `cms verify`.
+#[derive(Args, Debug)]
+pub struct CmsVerifyArgs {
+    /// Trust anchors: the signer's path must validate to one of them.
+    #[arg(long)]
+    pub roots: Option<PathBuf>,
+    /// Extra certificates (the signer's, or intermediates).
+    #[arg(long)]
+    pub certs: Option<PathBuf>,
+    /// Check the signature only, not the signer's certificate path.
+    #[arg(long)]
+    pub no_chain: bool,
+    /// The content of a detached signature.
+    #[arg(long)]
+    pub content: Option<PathBuf>,
+    /// The CMS (DER or PEM); stdin when absent.
+    #[arg(long = "in")]
+    pub input: Option<PathBuf>,
+    /// Write the verified content here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Arguments of `cms encrypt`.
+#[derive(Args, Debug)]
+pub struct CmsEncryptArgs {
+    /// A recipient's certificate (repeatable).
+    #[arg(long, required = true)]
+    pub recip: Vec<PathBuf>,
+    /// Content encryption.
+    #[arg(long, value_enum, default_value = "sm4-cbc")]
+    pub cipher: CmsCipher,
+    /// Label content types with the GM/T 0010 OIDs.
+    #[arg(long)]
+    pub gm_oids: bool,
+    /// Input file; stdin when absent.
+    #[arg(long = "in")]
+    pub input: Option<PathBuf>,
+    /// Output file; stdout when absent.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Output encoding.
+    #[arg(long, value_enum, default_value = "der")]
+    pub outform: Outform,
+}
+
+/// Arguments of `cms decrypt`.
+#[derive(Args, Debug)]
+pub struct CmsDecryptArgs {
+    /// The recipient's certificate.
+    #[arg(long)]
+    pub cert: PathBuf,
+    /// The recipient's key.
+    #[command(flatten)]
+    pub key: KeyIn,
+    /// The CMS (DER or PEM); stdin when absent.
     #[arg(long = "in")]
     pub input: Option<PathBuf>,
     /// Output file; stdout when absent.

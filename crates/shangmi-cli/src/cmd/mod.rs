@@ -1,14 +1,17 @@
 //! One module per verb.
 
+mod cms;
 mod hash;
 mod keys;
+mod ocsp;
 mod pke;
+mod pki;
 mod selftest;
 mod sign;
 mod sm4;
 mod speed;
 
-use crate::cli::Command;
+use crate::cli::{CmsCmd, Command, CrlCmd, OcspCmd, X509Cmd};
 use crate::error::CliResult;
 
 /// Runs one verb.
@@ -24,5 +27,29 @@ pub fn run(cmd: Command) -> CliResult {
         Command::Sm4(a) => sm4::run(&a),
         Command::Selftest => selftest::run(),
         Command::Speed(a) => speed::run(&a),
+        Command::Req(a) => pki::req(&a),
+        Command::X509(c) => match c {
+            X509Cmd::Selfsign(a) => pki::selfsign(&a),
+            X509Cmd::Issue(a) => pki::issue(&a),
+            X509Cmd::Show(a) => pki::show(&a),
+            X509Cmd::Lint(a) => pki::lint(&a),
+            X509Cmd::Verify(a) => pki::verify(&a),
+        },
+        Command::Crl(c) => match c {
+            CrlCmd::Gen(a) => pki::crl_gen(&a),
+            CrlCmd::Show(a) => pki::show(&a),
+        },
+        Command::Ocsp(c) => match c {
+            OcspCmd::Request(a) => ocsp::request(&a),
+            OcspCmd::Respond(a) => ocsp::respond(&a),
+            OcspCmd::Check(a) => ocsp::check(&a),
+        },
+        Command::Cms(c) => match c {
+            CmsCmd::Sign(a) => cms::sign(&a),
+            CmsCmd::Verify(a) => cms::verify(&a),
+            CmsCmd::Encrypt(a) => cms::encrypt(&a),
+            CmsCmd::Decrypt(a) => cms::decrypt(&a),
+        },
+        Command::Show(a) => pki::show(&a),
     }
 }
