@@ -376,6 +376,61 @@ pub fn parse_general_names(s: &str) -> Result<Vec<GeneralName>> {
         .collect()
 }
 
+/// Parses name-constraint subtrees (comma-separated). Besides the forms
+/// of [`parse_general_name`], constraints take `DNS:.example.com`
+/// (subdomains only), `URI:host.example.com` or `URI:.example.com` (URI
+/// constraints name hosts), `email:example.com` (any mailbox there) and
+/// `IP:10.0.0.0/8` (an address and prefix length).
+pub fn parse_constraints(s: &str) -> Result<Vec<GeneralName>> {
+    let mut out = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (kind, value) = part
+            .split_once(':')
+            .ok_or_else(|| Error::Invalid(format!("constraint {part:?} has no TYPE: prefix")))?;
+        let value = value.trim();
+        let host = |v: &str| -> Result<Ia5String> {
+            check_dns(v.strip_prefix('.').unwrap_or(v))?;
+            ia5(&v.to_ascii_lowercase())
+        };
+        match kind.trim().to_ascii_uppercase().as_str() {
+            "IP" => {
+                let (addr, prefix) = value.split_once('/').ok_or_else(|| {
+                    Error::Invalid(format!("IP constraint {value:?}: want ADDRESS/PREFIX"))
+                })?;
+                let addr = IpAddr::from_str(addr)
+                    .map_err(|_| Error::Invalid(format!("{addr:?} is not an IP address")))?;
+                let bytes = match addr {
+                    IpAddr::V4(a) => a.octets().to_vec(),
+                    IpAddr::V6(a) => a.octets().to_vec(),
+                };
+                let bits: usize = prefix
+                    .parse()
+                    .ok()
+                    .filter(|b| *b <= bytes.len() * 8)
+                    .ok_or_else(|| Error::Invalid(format!("bad prefix length in {value:?}")))?;
+                let mask: Vec<u8> = (0..bytes.len())
+                    .map(|i| match bits.saturating_sub(i * 8).min(8) {
+                        0 => 0,
+                        b => 0xffu8 << (8 - b),
+                    })
+                    .collect();
+                let mut v: Vec<u8> = bytes.iter().zip(&mask).map(|(a, m)| a & m).collect();
+                v.extend(mask);
+                out.push(GeneralName::IpAddress(
+                    OctetString::new(v).map_err(|e| Error::Invalid(e.to_string()))?,
+                ));
+            }
+            "DNS" => out.push(GeneralName::DnsName(host(value)?)),
+            "URI" => out.push(GeneralName::UniformResourceIdentifier(host(value)?)),
+            "EMAIL" | "RFC822" if !value.contains('@') => {
+                out.push(GeneralName::Rfc822Name(host(value)?))
+            }
+            _ => out.push(parse_general_name(part)?),
+        }
+    }
+    Ok(out)
+}
+
 /// An alternative name as `openssl x509 -text` prints it
 /// (`DNS:x`, `IP Address:1.2.3.4`, `URI:...`, `email:...`).
 pub fn display_general_name(g: &GeneralName) -> String {

@@ -10,7 +10,7 @@ use crate::io::{read_input, write_output};
 use shangmi_pki::cert::parse_serial_hex;
 use shangmi_pki::crl::{CrlBuilder, RevokedEntry, Scope, parse_reason};
 use shangmi_pki::lint::Severity;
-use shangmi_pki::name::{parse_general_names, parse_name};
+use shangmi_pki::name::{parse_constraints, parse_general_names, parse_name};
 use shangmi_pki::{
     Certificate, CertificateBuilder, Crl, Csr, CsrBuilder, Issuer, Profile, SoftwareKey, alg, ocsp,
     path, pem, text,
@@ -100,57 +100,13 @@ fn builder(
     if opts.permit.is_some() || opts.exclude.is_some() {
         let parse = |s: &Option<String>| -> CliResult<Vec<_>> {
             match s {
-                Some(s) => parse_subtrees(s),
+                Some(s) => parse_constraints(s).context("name constraints"),
                 None => Ok(Vec::new()),
             }
         };
         b = b.name_constraints(parse(&opts.permit)?, parse(&opts.exclude)?);
     }
     Ok(b)
-}
-
-/// Parses name-constraint subtrees; IP subtrees are written ADDR/PREFIX.
-fn parse_subtrees(s: &str) -> CliResult<Vec<shangmi_pki::x509_cert::ext::pkix::name::GeneralName>> {
-    use shangmi_pki::der::asn1::OctetString;
-    use shangmi_pki::x509_cert::ext::pkix::name::GeneralName;
-    let mut out = Vec::new();
-    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        if let Some(ip) = part.strip_prefix("IP:").filter(|v| v.contains('/')) {
-            let (addr, prefix) = ip.split_once('/').unwrap_or((ip, ""));
-            let addr: std::net::IpAddr = addr
-                .parse()
-                .map_err(|_| fail(format!("{part}: bad address")))?;
-            let bytes = match addr {
-                std::net::IpAddr::V4(a) => a.octets().to_vec(),
-                std::net::IpAddr::V6(a) => a.octets().to_vec(),
-            };
-            let bits: usize = prefix
-                .parse()
-                .map_err(|_| fail(format!("{part}: bad prefix")))?;
-            if bits > bytes.len() * 8 {
-                return Err(fail(format!("{part}: prefix too long")));
-            }
-            let mask: Vec<u8> = (0..bytes.len())
-                .map(|i| {
-                    let b = bits.saturating_sub(i * 8).min(8);
-                    if b == 0 { 0 } else { 0xffu8 << (8 - b) }
-                })
-                .collect();
-            let mut v: Vec<u8> = bytes.iter().zip(&mask).map(|(a, m)| a & m).collect();
-            v.extend(mask);
-            out.push(GeneralName::IpAddress(
-                OctetString::new(v).map_err(|e| fail(e.to_string()))?,
-            ));
-        } else if let Some(d) = part.strip_prefix("DNS:").filter(|d| d.starts_with('.')) {
-            // A leading dot (subdomains only) is legal in constraints.
-            out.push(GeneralName::DnsName(
-                shangmi_pki::der::asn1::Ia5String::new(d).map_err(|e| fail(e.to_string()))?,
-            ));
-        } else {
-            out.extend(parse_general_names(part).context("name constraint")?);
-        }
-    }
-    Ok(out)
 }
 
 // The x509-cert Name type, by a short path.
