@@ -23,6 +23,12 @@ if [ -z "${SKIP_INSTALL:-}" ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
   fi
+  step "install pkilint (PyPI) for the linter comparison"
+  if [ ! -x target/pyenv/bin/lint_pkix_cert ]; then
+    mkdir -p target
+    python3 -m venv target/pyenv
+    target/pyenv/bin/pip install -q pkilint
+  fi
   step "install rust components and targets"
   rustup component add rustfmt clippy >/dev/null 2>&1 || true
   rustup target add thumbv7em-none-eabihf wasm32-unknown-unknown aarch64-unknown-linux-gnu
@@ -42,6 +48,9 @@ RUSTFLAGS="-D warnings" cargo build -p shangmi --no-default-features --features 
 step "unit, integration and doc tests"
 cargo test --workspace --locked --no-fail-fast 2>&1 | tee target/test-output.txt
 grep -E "^test result:" target/test-output.txt | awk '{p+=$4; f+=$6; i+=$8} END {printf "\nrust: %d passed, %d failed, %d skipped\n", p, f, i}'
+
+step "fuzz every parser for a bounded time (cargo fuzz)"
+scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
 
 step "core tests on AArch64 (cross-compiled, run under qemu-aarch64 -cpu max)"
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc

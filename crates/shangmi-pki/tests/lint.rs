@@ -18,7 +18,10 @@ use shangmi_pki::x509_cert::ext::Extension;
 use shangmi_pki::x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages};
 use shangmi_pki::x509_cert::name::Name;
 use shangmi_pki::x509_cert::time::Validity;
-use shangmi_pki::{Certificate, CertificateBuilder, Issuer, Profile, Signer, SoftwareKey, alg, der, ext, oid, profile};
+use shangmi_pki::{
+    Certificate, CertificateBuilder, Issuer, Profile, Signer, SoftwareKey, alg, der, ext, oid,
+    profile,
+};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -66,8 +69,12 @@ fn pkilint(c: &Certificate, severity: &str) -> Vec<String> {
         .output()
         .expect("run pkilint");
     let text = String::from_utf8_lossy(&out.stdout);
-    let v: serde_json::Value = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("pkilint output is not JSON ({e}): {text} {}", String::from_utf8_lossy(&out.stderr)));
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| {
+        panic!(
+            "pkilint output is not JSON ({e}): {text} {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
     let mut codes = Vec::new();
     for r in v["results"].as_array().into_iter().flatten() {
         for f in r["finding_descriptions"].as_array().into_iter().flatten() {
@@ -87,7 +94,12 @@ fn errors(c: &Certificate, issuer: Option<&Certificate>) -> Vec<&'static str> {
 
 #[test]
 fn every_profile_and_algorithm_issues_clean_and_pkilint_agrees_for_ecdsa() {
-    for a in [SignatureAlgorithm::Sm2Sm3, SignatureAlgorithm::EcdsaP256Sha256, SignatureAlgorithm::EcdsaP384Sha384, SignatureAlgorithm::Ed25519] {
+    for a in [
+        SignatureAlgorithm::Sm2Sm3,
+        SignatureAlgorithm::EcdsaP256Sha256,
+        SignatureAlgorithm::EcdsaP384Sha384,
+        SignatureAlgorithm::Ed25519,
+    ] {
         let h = hierarchy(a);
         for p in profile::NAMES {
             let key = SoftwareKey::generate(a).unwrap();
@@ -96,13 +108,25 @@ fn every_profile_and_algorithm_issues_clean_and_pkilint_agrees_for_ecdsa() {
                 parse_name(&format!("CN={p} test,O=shangmi tests,C=CN")).unwrap(),
                 alg::spki_of(&key.public_key()).unwrap(),
             )
-            .subject_alt_names(parse_general_names("DNS:gw1.example.com,IP:192.0.2.7,URI:https://devices.example.com/0001").unwrap())
+            .subject_alt_names(
+                parse_general_names(
+                    "DNS:gw1.example.com,IP:192.0.2.7,URI:https://devices.example.com/0001",
+                )
+                .unwrap(),
+            )
             .crl_urls(vec!["http://ca.example.com/crl".into()])
             .ocsp_urls(vec!["http://ca.example.com/ocsp".into()]);
             let (cert, issuer) = if *p == "root-ca" {
-                (b.subject_alt_names(vec![]).sign(Issuer::SelfSigned, &key), None)
+                (
+                    b.subject_alt_names(vec![]).sign(Issuer::SelfSigned, &key),
+                    None,
+                )
             } else if *p == "issuing-ca" {
-                (b.subject_alt_names(vec![]).sign(Issuer::Ca(&h.root), &h.root_key), Some(&h.root))
+                (
+                    b.subject_alt_names(vec![])
+                        .sign(Issuer::Ca(&h.root), &h.root_key),
+                    Some(&h.root),
+                )
             } else {
                 (b.sign(Issuer::Ca(&h.ca), &h.ca_key), Some(&h.ca))
             };
@@ -115,8 +139,16 @@ fn every_profile_and_algorithm_issues_clean_and_pkilint_agrees_for_ecdsa() {
                 Err(e) => panic!("{a:?} {p}: {e}"),
             };
             assert_eq!(errors(&cert, issuer), Vec::<&str>::new(), "{a:?} {p}");
-            if matches!(a, SignatureAlgorithm::EcdsaP256Sha256 | SignatureAlgorithm::EcdsaP384Sha384) {
-                assert_eq!(pkilint_errors(&cert), Vec::<String>::new(), "pkilint on {a:?} {p}:\n{}", cert.to_pem());
+            if matches!(
+                a,
+                SignatureAlgorithm::EcdsaP256Sha256 | SignatureAlgorithm::EcdsaP384Sha384
+            ) {
+                assert_eq!(
+                    pkilint_errors(&cert),
+                    Vec::<String>::new(),
+                    "pkilint on {a:?} {p}:\n{}",
+                    cert.to_pem()
+                );
             }
         }
     }
@@ -131,7 +163,10 @@ fn urns_are_valid_uris_here_but_not_to_pkilint() {
     let h = hierarchy(a);
     let (_, c) = leaf(&h, a, "device", "dev-0001", "URI:urn:dev:0001");
     assert!(errors(&c, Some(&h.ca)).is_empty());
-    assert_eq!(pkilint_errors(&c), vec!["pkix.invalid_uri_syntax".to_string()]);
+    assert_eq!(
+        pkilint_errors(&c),
+        vec!["pkix.invalid_uri_syntax".to_string()]
+    );
 }
 
 /// A defect planted in an otherwise clean certificate, and the code our
@@ -160,25 +195,189 @@ fn drop_ext(t: &mut Tbs, id: ObjectIdentifier) {
 }
 
 fn ku(bits: &[KeyUsages]) -> KeyUsage {
-    KeyUsage(bits.iter().fold(der::flagset::FlagSet::default(), |a, b| a | *b))
+    KeyUsage(
+        bits.iter()
+            .fold(der::flagset::FlagSet::default(), |a, b| a | *b),
+    )
 }
 
 const CASES: &[Case] = &[
-    Case { code: "serial.not_positive", plant: |t, _| t.serial = Int::new(&[0xF1, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99]).unwrap(), pkilint: true },
-    Case { code: "serial.not_positive", plant: |t, _| t.serial = Int::new(&[0]).unwrap(), pkilint: true },
-    Case { code: "bc.not_critical", plant: |t, _| set_ext(t, ext::make(oid::BASIC_CONSTRAINTS, false, &BasicConstraints { ca: true, path_len_constraint: None }).unwrap()), pkilint: true },
-    Case { code: "ku.certsign_without_ca", plant: |t, _| set_ext(t, ext::make(oid::KEY_USAGE, true, &ku(&[KeyUsages::DigitalSignature, KeyUsages::KeyCertSign])).unwrap()), pkilint: true },
-    Case { code: "ku.inconsistent_with_key", plant: |t, _| set_ext(t, ext::make(oid::KEY_USAGE, true, &ku(&[KeyUsages::DigitalSignature, KeyUsages::KeyEncipherment])).unwrap()), pkilint: true },
-    Case { code: "bc.pathlen_without_ca", plant: |t, _| set_ext(t, ext::make(oid::BASIC_CONSTRAINTS, true, &BasicConstraints { ca: false, path_len_constraint: Some(1) }).unwrap()), pkilint: true },
-    Case { code: "aki.missing", plant: |t, _| drop_ext(t, oid::AUTHORITY_KEY_ID), pkilint: true },
-    Case { code: "subject.empty_without_san", plant: |t, _| { t.subject = Name::default(); drop_ext(t, oid::SUBJECT_ALT_NAME) }, pkilint: false },
-    Case { code: "ext.duplicate", plant: |t, _| { let e = t.extensions.as_ref().unwrap()[0].clone(); t.extensions.as_mut().unwrap().push(e) }, pkilint: true },
-    Case { code: "ku.empty", plant: |t, _| set_ext(t, ext::make(oid::KEY_USAGE, true, &BitString::from_bytes(&[]).unwrap()).unwrap()), pkilint: true },
-    Case { code: "nc.in_end_entity", plant: |t, _| set_ext(t, ext::make(oid::NAME_CONSTRAINTS, true, &shangmi_pki::x509_cert::ext::pkix::NameConstraints { permitted_subtrees: Some(vec![shangmi_pki::x509_cert::ext::pkix::constraints::name::GeneralSubtree { base: parse_general_names("DNS:example.com").unwrap().remove(0), minimum: 0, maximum: None }]), excluded_subtrees: None }).unwrap()), pkilint: true },
-    Case { code: "aki.critical", plant: |t, _| { let e = t.extensions.as_mut().unwrap().iter_mut().find(|e| e.extn_id == oid::AUTHORITY_KEY_ID).unwrap(); e.critical = true }, pkilint: true },
-    Case { code: "ski.critical", plant: |t, _| { let e = t.extensions.as_mut().unwrap().iter_mut().find(|e| e.extn_id == oid::SUBJECT_KEY_ID).unwrap(); e.critical = true }, pkilint: true },
-    Case { code: "validity.order", plant: |t, _| std::mem::swap(&mut t.validity.not_before, &mut t.validity.not_after), pkilint: true },
-    Case { code: "eku.any_critical", plant: |t, _| set_ext(t, ext::make(oid::EXT_KEY_USAGE, true, &vec![oid::EKU_ANY]).unwrap()), pkilint: false },
+    Case {
+        code: "serial.not_positive",
+        plant: |t, _| {
+            t.serial = Int::new(&[0xF1, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99]).unwrap()
+        },
+        pkilint: true,
+    },
+    Case {
+        code: "serial.not_positive",
+        plant: |t, _| t.serial = Int::new(&[0]).unwrap(),
+        pkilint: true,
+    },
+    Case {
+        code: "bc.not_critical",
+        plant: |t, _| {
+            set_ext(
+                t,
+                ext::make(
+                    oid::BASIC_CONSTRAINTS,
+                    false,
+                    &BasicConstraints {
+                        ca: true,
+                        path_len_constraint: None,
+                    },
+                )
+                .unwrap(),
+            )
+        },
+        pkilint: true,
+    },
+    Case {
+        code: "ku.certsign_without_ca",
+        plant: |t, _| {
+            set_ext(
+                t,
+                ext::make(
+                    oid::KEY_USAGE,
+                    true,
+                    &ku(&[KeyUsages::DigitalSignature, KeyUsages::KeyCertSign]),
+                )
+                .unwrap(),
+            )
+        },
+        pkilint: true,
+    },
+    Case {
+        code: "ku.inconsistent_with_key",
+        plant: |t, _| {
+            set_ext(
+                t,
+                ext::make(
+                    oid::KEY_USAGE,
+                    true,
+                    &ku(&[KeyUsages::DigitalSignature, KeyUsages::KeyEncipherment]),
+                )
+                .unwrap(),
+            )
+        },
+        pkilint: true,
+    },
+    Case {
+        code: "bc.pathlen_without_ca",
+        plant: |t, _| {
+            set_ext(
+                t,
+                ext::make(
+                    oid::BASIC_CONSTRAINTS,
+                    true,
+                    &BasicConstraints {
+                        ca: false,
+                        path_len_constraint: Some(1),
+                    },
+                )
+                .unwrap(),
+            )
+        },
+        pkilint: true,
+    },
+    Case {
+        code: "aki.missing",
+        plant: |t, _| drop_ext(t, oid::AUTHORITY_KEY_ID),
+        pkilint: true,
+    },
+    Case {
+        code: "subject.empty_without_san",
+        plant: |t, _| {
+            t.subject = Name::default();
+            drop_ext(t, oid::SUBJECT_ALT_NAME)
+        },
+        pkilint: false,
+    },
+    Case {
+        code: "ext.duplicate",
+        plant: |t, _| {
+            let e = t.extensions.as_ref().unwrap()[0].clone();
+            t.extensions.as_mut().unwrap().push(e)
+        },
+        pkilint: true,
+    },
+    Case {
+        code: "ku.empty",
+        plant: |t, _| {
+            set_ext(
+                t,
+                ext::make(oid::KEY_USAGE, true, &BitString::from_bytes(&[]).unwrap()).unwrap(),
+            )
+        },
+        pkilint: true,
+    },
+    Case {
+        code: "nc.in_end_entity",
+        plant: |t, _| {
+            set_ext(
+                t,
+                ext::make(
+                    oid::NAME_CONSTRAINTS,
+                    true,
+                    &shangmi_pki::x509_cert::ext::pkix::NameConstraints {
+                        permitted_subtrees: Some(vec![
+                            shangmi_pki::x509_cert::ext::pkix::constraints::name::GeneralSubtree {
+                                base: parse_general_names("DNS:example.com").unwrap().remove(0),
+                                minimum: 0,
+                                maximum: None,
+                            },
+                        ]),
+                        excluded_subtrees: None,
+                    },
+                )
+                .unwrap(),
+            )
+        },
+        pkilint: true,
+    },
+    Case {
+        code: "aki.critical",
+        plant: |t, _| {
+            let e = t
+                .extensions
+                .as_mut()
+                .unwrap()
+                .iter_mut()
+                .find(|e| e.extn_id == oid::AUTHORITY_KEY_ID)
+                .unwrap();
+            e.critical = true
+        },
+        pkilint: true,
+    },
+    Case {
+        code: "ski.critical",
+        plant: |t, _| {
+            let e = t
+                .extensions
+                .as_mut()
+                .unwrap()
+                .iter_mut()
+                .find(|e| e.extn_id == oid::SUBJECT_KEY_ID)
+                .unwrap();
+            e.critical = true
+        },
+        pkilint: true,
+    },
+    Case {
+        code: "validity.order",
+        plant: |t, _| std::mem::swap(&mut t.validity.not_before, &mut t.validity.not_after),
+        pkilint: true,
+    },
+    Case {
+        code: "eku.any_critical",
+        plant: |t, _| {
+            set_ext(
+                t,
+                ext::make(oid::EXT_KEY_USAGE, true, &vec![oid::EKU_ANY]).unwrap(),
+            )
+        },
+        pkilint: false,
+    },
 ];
 
 #[test]
@@ -193,14 +392,35 @@ fn each_defect_is_caught_here_and_by_pkilint() {
         (case.plant)(&mut t, &h.ca);
         let bad = sign_tbs(&t.to_der().unwrap(), &h.ca_key, alg::X509_SM2_ID).unwrap();
         let ours = errors(&bad, Some(&h.ca));
-        assert!(ours.contains(&case.code), "{}: our linter said {ours:?}", case.code);
+        assert!(
+            ours.contains(&case.code),
+            "{}: our linter said {ours:?}",
+            case.code
+        );
         let theirs = pkilint_errors(&bad);
         if case.pkilint {
-            assert!(!theirs.is_empty(), "{}: pkilint found nothing wrong; at every severity: {:?}", case.code, pkilint(&bad, "ALL"));
+            assert!(
+                !theirs.is_empty(),
+                "{}: pkilint found nothing wrong; at every severity: {:?}",
+                case.code,
+                pkilint(&bad, "ALL")
+            );
         } else {
-            assert!(theirs.is_empty(), "{}: pkilint now flags it ({theirs:?}): mark it agreed", case.code);
+            assert!(
+                theirs.is_empty(),
+                "{}: pkilint now flags it ({theirs:?}): mark it agreed",
+                case.code
+            );
         }
-        report.push(format!("{:28} pkilint: {}", case.code, if theirs.is_empty() { "(not checked by pkilint)".into() } else { theirs.join(", ") }));
+        report.push(format!(
+            "{:28} pkilint: {}",
+            case.code,
+            if theirs.is_empty() {
+                "(not checked by pkilint)".into()
+            } else {
+                theirs.join(", ")
+            }
+        ));
     }
     println!("{}", report.join("\n"));
 }
@@ -218,7 +438,10 @@ fn gm_t_0015_rules_for_sm2() {
     assert!(errors(&bad, Some(&h.ca)).contains(&"sigalg.sm2_parameters"));
     // The sm2 OID as SPKI algorithm: read, never written.
     let mut t = base.clone();
-    t.spki.algorithm = AlgorithmIdentifierOwned { oid: oid::SM2_CURVE, parameters: None };
+    t.spki.algorithm = AlgorithmIdentifierOwned {
+        oid: oid::SM2_CURVE,
+        parameters: None,
+    };
     let bad = sign_tbs(&t.to_der().unwrap(), &h.ca_key, alg::X509_SM2_ID).unwrap();
     assert!(errors(&bad, Some(&h.ca)).contains(&"spki.sm2_oid_as_algorithm"));
     // Both forms still parse and verify.
@@ -227,22 +450,48 @@ fn gm_t_0015_rules_for_sm2() {
     // A signing + encryption key usage in one SM2 certificate is a warning
     // (the dual-certificate system separates them).
     let mut t = base.clone();
-    set_ext(&mut t, ext::make(oid::KEY_USAGE, true, &ku(&[KeyUsages::DigitalSignature, KeyUsages::KeyEncipherment])).unwrap());
+    set_ext(
+        &mut t,
+        ext::make(
+            oid::KEY_USAGE,
+            true,
+            &ku(&[KeyUsages::DigitalSignature, KeyUsages::KeyEncipherment]),
+        )
+        .unwrap(),
+    );
     let c = sign_tbs(&t.to_der().unwrap(), &h.ca_key, alg::X509_SM2_ID).unwrap();
     let f = lint_certificate(&c, Some(&h.ca));
-    assert!(f.iter().any(|x| x.code == "gm.dual_certificate" && x.severity == Severity::Warning));
+    assert!(
+        f.iter()
+            .any(|x| x.code == "gm.dual_certificate" && x.severity == Severity::Warning)
+    );
     // The issuer checks: AKI must match the issuer's SKI.
     let mut t = base.clone();
-    set_ext(&mut t, ext::make(oid::AUTHORITY_KEY_ID, false, &shangmi_pki::x509_cert::ext::pkix::AuthorityKeyIdentifier { key_identifier: Some(der::asn1::OctetString::new(vec![1; 20]).unwrap()), ..Default::default() }).unwrap());
+    set_ext(
+        &mut t,
+        ext::make(
+            oid::AUTHORITY_KEY_ID,
+            false,
+            &shangmi_pki::x509_cert::ext::pkix::AuthorityKeyIdentifier {
+                key_identifier: Some(der::asn1::OctetString::new(vec![1; 20]).unwrap()),
+                ..Default::default()
+            },
+        )
+        .unwrap(),
+    );
     let c = sign_tbs(&t.to_der().unwrap(), &h.ca_key, alg::X509_SM2_ID).unwrap();
     assert!(errors(&c, Some(&h.ca)).contains(&"aki.mismatch"));
     // And the validity the profile allows.
     let key = SoftwareKey::generate(a).unwrap();
-    let e = CertificateBuilder::new(Profile::named("platform").unwrap(), parse_name("CN=p").unwrap(), alg::spki_of(&key.public_key()).unwrap())
-        .subject_alt_names(parse_general_names("DNS:p.example.com").unwrap())
-        .days(5000)
-        .sign(Issuer::Ca(&h.ca), &h.ca_key)
-        .unwrap_err()
-        .to_string();
+    let e = CertificateBuilder::new(
+        Profile::named("platform").unwrap(),
+        parse_name("CN=p").unwrap(),
+        alg::spki_of(&key.public_key()).unwrap(),
+    )
+    .subject_alt_names(parse_general_names("DNS:p.example.com").unwrap())
+    .days(5000)
+    .sign(Issuer::Ca(&h.ca), &h.ca_key)
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("validity.exceeds_profile"), "{e}");
 }

@@ -70,15 +70,42 @@ fn samples() -> &'static Samples {
     S.get_or_init(|| {
         let a = SignatureAlgorithm::Sm2Sm3;
         let h = hierarchy(a);
-        let (k, l) = leaf(&h, a, "gateway", "gw", "DNS:gw.example.com,IP:10.0.0.1,URI:urn:dev:1");
-        let csr = CsrBuilder::new(parse_name("CN=x").unwrap()).challenge_password("pw").sign(&k).unwrap();
+        let (k, l) = leaf(
+            &h,
+            a,
+            "gateway",
+            "gw",
+            "DNS:gw.example.com,IP:10.0.0.1,URI:urn:dev:1",
+        );
+        let csr = CsrBuilder::new(parse_name("CN=x").unwrap())
+            .challenge_password("pw")
+            .sign(&k)
+            .unwrap();
         let crl = CrlBuilder::new(3).sign(&h.ca, &h.ca_key).unwrap();
         let id = CertId::new(CertIdHash::Sha1, &h.ca, l.serial()).unwrap();
         let req = ocsp::build_request(std::slice::from_ref(&id), Some(b"nonce-1234")).unwrap();
         let now = SystemTime::now();
-        let resp = ocsp::sign_response(&[Answer { id, status: Status::Good, this_update: now, next_update: None }], &h.ca, &h.ca_key, None, now).unwrap();
+        let resp = ocsp::sign_response(
+            &[Answer {
+                id,
+                status: Status::Good,
+                this_update: now,
+                next_update: None,
+            }],
+            &h.ca,
+            &h.ca_key,
+            None,
+            now,
+        )
+        .unwrap();
         let signed = cms::sign(b"firmware", &l, &k, &SignOptions::default()).unwrap();
-        let env = cms::encrypt(b"secret", std::slice::from_ref(&l), cms::ContentEncryption::Sm4Cbc, false).unwrap();
+        let env = cms::encrypt(
+            b"secret",
+            std::slice::from_ref(&l),
+            cms::ContentEncryption::Sm4Cbc,
+            false,
+        )
+        .unwrap();
         let objects = vec![
             h.ca.to_der().to_vec(),
             l.to_der().to_vec(),
@@ -90,7 +117,10 @@ fn samples() -> &'static Samples {
             env,
             l.to_pem().into_bytes(),
         ];
-        Samples { ca: h.ca.clone(), objects }
+        Samples {
+            ca: h.ca.clone(),
+            objects,
+        }
     })
 }
 
@@ -124,7 +154,12 @@ fn the_samples_themselves_parse() {
     assert!(Csr::from_der(&s.objects[2]).unwrap().verify().is_ok());
     assert!(Crl::from_der(&s.objects[3]).is_ok());
     assert!(ocsp::parse_request(&s.objects[4]).is_ok());
-    assert!(ocsp::Response::from_der(&s.objects[5]).unwrap().verify(&s.ca, SystemTime::now()).is_ok());
+    assert!(
+        ocsp::Response::from_der(&s.objects[5])
+            .unwrap()
+            .verify(&s.ca, SystemTime::now())
+            .is_ok()
+    );
     assert!(cms::verify(&s.objects[6], None, &[]).is_ok());
 }
 
