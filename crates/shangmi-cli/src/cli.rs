@@ -54,6 +54,12 @@ pub enum Command {
     Cms(CmsCmd),
     /// Print any PKI object (certificate, CSR, CRL, OCSP response) as text.
     Show(ShowArgs),
+    /// The device-issuing CA: init, serve, tokens, issuance, revocation, audit.
+    #[command(subcommand)]
+    Ca(CaCmd),
+    /// EST client (RFC 7030), also a device simulator.
+    #[command(subcommand)]
+    Est(EstCmd),
 }
 
 /// Arguments of `speed`.
@@ -739,4 +745,427 @@ pub struct CmsDecryptArgs {
     /// Output file; stdout when absent.
     #[arg(long)]
     pub out: Option<PathBuf>,
+}
+
+/// Options every `ca` verb shares.
+#[derive(Args, Debug, Clone)]
+pub struct CaHome {
+    /// The CA home directory.
+    #[arg(long, default_value = "ca-home", env = "SHANGMI_CA_HOME")]
+    pub home: PathBuf,
+    /// File with the passphrase of the CA keys (else SHANGMI_CA_PASSPHRASE,
+    /// else the home's passphrase file).
+    #[arg(long)]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// `ca` verbs.
+#[derive(Subcommand, Debug)]
+pub enum CaCmd {
+    /// Create a CA home: roots, issuing CAs, keys, configuration, database.
+    Init(CaInitArgs),
+    /// Serve EST, the admin API, CRLs and OCSP (initializes on first run).
+    Serve(CaServeArgs),
+    /// Bootstrap tokens for enrollment.
+    #[command(subcommand)]
+    Token(CaTokenCmd),
+    /// Admin API tokens.
+    #[command(subcommand)]
+    AdminToken(CaAdminTokenCmd),
+    /// Issue a certificate from a CSR file (offline, as the operator).
+    Issue(CaIssueArgs),
+    /// Issue many certificates: a directory or CSV of CSRs, or server-side
+    /// keys for a list of device IDs; resumable without issuing twice.
+    IssueBatch(CaBatchArgs),
+    /// Revoke a certificate (by serial) or every certificate of a device.
+    Revoke(CaRevokeArgs),
+    /// Publish a fresh CRL and write it out.
+    Crl(CaCrlArgs),
+    /// List certificates.
+    List(CaListArgs),
+    /// Show one certificate by serial.
+    Show(CaShowArgs),
+    /// List requests waiting for approval.
+    Requests(CaRequestsArgs),
+    /// Approve a held request (issues the certificate).
+    Approve(CaDecideArgs),
+    /// Reject a held request.
+    Reject(CaDecideArgs),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(CaAuditCmd),
+    /// Copy the database, keys and configuration to a directory.
+    Backup(CaBackupArgs),
+    /// Print the password hash for a `basic` provisioner (password on stdin).
+    HashPassword,
+}
+
+/// Arguments of `ca init`.
+#[derive(Args, Debug)]
+pub struct CaInitArgs {
+    /// Home and passphrase.
+    #[command(flatten)]
+    pub home: CaHome,
+    /// Database URL (default: SQLite in the home).
+    #[arg(long)]
+    pub database: Option<String>,
+}
+
+/// Arguments of `ca serve`.
+#[derive(Args, Debug)]
+pub struct CaServeArgs {
+    /// Home and passphrase.
+    #[command(flatten)]
+    pub home: CaHome,
+    /// HTTPS address (EST, admin API) instead of the configuration's.
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// HTTP address (CRL, OCSP) instead of the configuration's.
+    #[arg(long)]
+    pub http_listen: Option<String>,
+    /// Database URL for a first-run initialization.
+    #[arg(long)]
+    pub database: Option<String>,
+}
+
+/// `ca token` verbs.
+#[derive(Subcommand, Debug)]
+pub enum CaTokenCmd {
+    /// Create a single-use bootstrap token; prints the token alone.
+    Create(CaTokenArgs),
+}
+
+/// Arguments of `ca token create`.
+#[derive(Args, Debug)]
+pub struct CaTokenArgs {
+    /// Home and passphrase.
+    #[command(flatten)]
+    pub home: CaHome,
+    /// The profile to enroll with (picks the EST label of that profile).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// The EST label to enroll with (default: device).
+    #[arg(long)]
+    pub label: Option<String>,
+    /// Alternative names the token allows (globs, comma-separated), e.g.
+    /// "URI:urn:dev:0001" or "DNS:*.gw.example.com".
+    #[arg(long, default_value = "")]
+    pub san: String,
+    /// Lifetime: 30m, 24h, 7d or seconds.
+    #[arg(long, default_value = "24h")]
+    pub ttl: String,
+}
+
+/// `ca admin-token` verbs.
+#[derive(Subcommand, Debug)]
+pub enum CaAdminTokenCmd {
+    /// Create an admin API token; prints the token alone.
+    Create(CaAdminTokenArgs),
+}
+
+/// Arguments of `ca admin-token create`.
+#[derive(Args, Debug)]
+pub struct CaAdminTokenArgs {
+    /// Home and passphrase.
+    #[command(flatten)]
+    pub home: CaHome,
+    /// Role: admin, operator or auditor.
+    #[arg(long)]
+    pub role: String,
+    /// A name for the audit log.
+    #[arg(long, default_value = "cli")]
+    pub name: String,
+}
+
+/// Arguments of `ca issue`.
+#[derive(Args, Debug)]
+pub struct CaIssueArgs {
+    /// Home and passphrase.
+    #[command(flatten)]
+    pub home: CaHome,
+    /// The CSR (PEM or DER); its signature is checked.
+    #[arg(long)]
+    pub csr: PathBuf,
+    /// EST label (CA and profile); default: device.
+    #[arg(long, default_value = "device")]
+    pub label: String,
+    /// Days of validity.
+    #[arg(long)]
+    pub days: Option<u32>,
+    /// Output file; stdout when absent.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Arguments of `ca issue-batch`.
+#[derive(Args, Debug)]
+pub struct CaBatchArgs {
+    /// Home and passphrase.
+    #[command(flatten)]
+    pub home: CaHome,
+    /// A directory of CSR files (*.csr, *.pem, *.der).
+    #[arg(long, conflicts_with_all = ["csv", "devices"])]
+    pub csr_dir: Option<PathBuf>,
+    /// A CSV file: `device_id,csr_path` per line.
+    #[arg(long, conflicts_with = "devices")]
+    pub csv: Option<PathBuf>,
+    /// A file of device IDs (one per line): keys are generated here.
+    #[arg(long)]
+    pub devices: Option<PathBuf>,
+    /// Where certificates (and generated keys, 0600) are written.
+    #[arg(long)]
+    pub out_dir: PathBuf,
+    /// EST label (CA and profile); default: device.
+    #[arg(long, default_value = "device")]
+    pub label: String,
+    /// Job name: a rerun with the same name resumes (default: derived from the input).
+    #[arg(long)]
+    pub job: Option<String>,
+    /// Organization for generated subjects (--devices).
+    #[arg(long, default_value = "shangmi devices")]
+    pub org: String,
+    /// Parallel signers.
+    #[arg(long, default_value = "4")]
+    pub jobs: usize,
+}
+
+/// Arguments of `ca revoke`.
+#[derive(Args, Debug)]
+pub struct CaRevokeArgs {
+    /// Home and passphrase.
+    #[command(flatten)]
+    pub home: CaHome,
+    /// The serial number (hex).
+    #[arg(required_unless_present = "device")]
+    pub serial: Option<String>,
+    /// Revoke every valid certificate of this device instead.
+    #[arg(long)]
+    pub device: Option<String>,
+    /// Reason: keyCompromise, superseded, cessationOfOperation, ...
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+/// Arguments of `ca crl`.
+#[derive(Args, Debug)]
+pub struct CaCrlArgs {
+    /// Home and passphrase.
+    #[command(flatten)]
+    pub home: CaHome,
+    /// The CA label.
+    #[arg(long, default_value = "sm2")]
+    pub ca: String,
+    /// Output file (DER); stdout when absent.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Arguments of `ca list`.
+#[derive(Args, Debug)]
+pub struct CaListArgs {
+    /// Home and passphrase.
+    #[command(flatten)]
+    pub home: CaHome,
+    /// valid or revoked.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Only this CA.
+    #[arg(long)]
+    pub ca: Option<String>,
+    /// Only this device.
+    #[arg(long)]
+    pub device: Option<String>,
+    /// Subject, names or serial containing this.
+    #[arg(long)]
+    pub q: Option<String>,
+    /// At most this many.
+    #[arg(long, default_value = "100")]
+    pub limit: i64,
+    /// JSON lines instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `ca show`.
+#[derive(Args, Debug)]
+pub struct CaShowArgs {
+    /// Home and passphrase.
+    #[command(flatten)]
+    pub home: CaHome,
+    /// The serial number (hex).
+    pub serial: String,
+    /// Print the PEM instead of the text.
+    #[arg(long)]
+    pub pem: bool,
+}
+
+/// Arguments of `ca requests`.
+#[derive(Args, Debug)]
+pub struct CaRequestsArgs {
+    /// Home and passphrase.
+    #[command(flatten)]
+    pub home: CaHome,
+    /// pending, approved, rejected, issued (default: pending).
+    #[arg(long, default_value = "pending")]
+    pub status: String,
+}
+
+/// Arguments of `ca approve` and `ca reject`.
+#[derive(Args, Debug)]
+pub struct CaDecideArgs {
+    /// Home and passphrase.
+    #[command(flatten)]
+    pub home: CaHome,
+    /// The request id.
+    pub id: String,
+}
+
+/// `ca audit` verbs.
+#[derive(Subcommand, Debug)]
+pub enum CaAuditCmd {
+    /// Check the hash chain and the signed checkpoints: exit 0 intact, 1 tampered.
+    Verify(CaHomeOnly),
+    /// Print entries.
+    List(CaAuditListArgs),
+    /// Sign a checkpoint at the head of the chain now.
+    Checkpoint(CaHomeOnly),
+}
+
+/// Just the home.
+#[derive(Args, Debug)]
+pub struct CaHomeOnly {
+    /// Home and passphrase.
+    #[command(flatten)]
+    pub home: CaHome,
+}
+
+/// Arguments of `ca audit list`.
+#[derive(Args, Debug)]
+pub struct CaAuditListArgs {
+    /// Home and passphrase.
+    #[command(flatten)]
+    pub home: CaHome,
+    /// From this entry.
+    #[arg(long, default_value = "1")]
+    pub from: i64,
+    /// At most this many.
+    #[arg(long, default_value = "100")]
+    pub limit: i64,
+}
+
+/// Arguments of `ca backup`.
+#[derive(Args, Debug)]
+pub struct CaBackupArgs {
+    /// Home and passphrase.
+    #[command(flatten)]
+    pub home: CaHome,
+    /// The directory to create.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// How the EST client trusts and authenticates.
+#[derive(Args, Debug)]
+pub struct EstConn {
+    /// The server: https://host:port (a /.well-known/est/<label> path picks the label).
+    #[arg(long)]
+    pub server: String,
+    /// EST label.
+    #[arg(long)]
+    pub label: Option<String>,
+    /// Trust anchors for the server's TLS certificate (PEM).
+    #[arg(long)]
+    pub cacert: Option<PathBuf>,
+    /// Trust the server whose chain ends in a root with this SHA-256
+    /// fingerprint (hex, colons allowed), as `ca serve` prints it.
+    #[arg(long)]
+    pub root_fingerprint: Option<String>,
+    /// Do not check the server (RFC 7030 bootstrap: compare the printed
+    /// fingerprints out of band).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Bootstrap token (sent as Bearer).
+    #[arg(long)]
+    pub token: Option<String>,
+    /// HTTP Basic user.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// HTTP Basic password.
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Client certificate (chain PEM) for mutual TLS.
+    #[arg(long)]
+    pub cert: Option<PathBuf>,
+    /// Key of the client certificate.
+    #[arg(long)]
+    pub cert_key: Option<PathBuf>,
+}
+
+/// What to enroll: a CSR file, or a key and subject to make one.
+#[derive(Args, Debug)]
+pub struct EstRequest {
+    /// A ready CSR (PEM or DER).
+    #[arg(long)]
+    pub csr: Option<PathBuf>,
+    /// The device key (PEM); generated here with --keygen when missing.
+    #[arg(long)]
+    pub key: Option<PathBuf>,
+    /// Generate the device key with this algorithm (sm2, p256, p384, ed25519).
+    #[arg(long)]
+    pub keygen: Option<String>,
+    /// Subject for the CSR.
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// Alternative names for the CSR.
+    #[arg(long)]
+    pub san: Option<String>,
+    /// challengePassword for the CSR (e.g. the token instead of --token).
+    #[arg(long)]
+    pub challenge: Option<String>,
+}
+
+/// `est` verbs.
+#[derive(Subcommand, Debug)]
+pub enum EstCmd {
+    /// Fetch the CA certificates; prints them as PEM with their fingerprints.
+    Cacerts(EstCacertsArgs),
+    /// Enroll: send a CSR, receive a certificate.
+    Enroll(EstEnrollArgs),
+    /// Re-enroll with the current certificate over mutual TLS.
+    Reenroll(EstEnrollArgs),
+    /// Let the server generate the key; receive key and certificate.
+    Serverkeygen(EstEnrollArgs),
+    /// Print the CSR attributes the server wants.
+    Csrattrs(EstCacertsArgs),
+}
+
+/// Arguments of `est cacerts` and `est csrattrs`.
+#[derive(Args, Debug)]
+pub struct EstCacertsArgs {
+    /// Server and trust.
+    #[command(flatten)]
+    pub conn: EstConn,
+    /// Output file; stdout when absent.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Arguments of `est enroll`, `reenroll`, `serverkeygen`.
+#[derive(Args, Debug)]
+pub struct EstEnrollArgs {
+    /// Server and trust.
+    #[command(flatten)]
+    pub conn: EstConn,
+    /// The request.
+    #[command(flatten)]
+    pub req: EstRequest,
+    /// Certificate output file (PEM); stdout when absent.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// serverkeygen: where to write the received key (0600).
+    #[arg(long)]
+    pub key_out: Option<PathBuf>,
+    /// Wait and retry while the request is held for approval (seconds, 0: do not wait).
+    #[arg(long, default_value = "0")]
+    pub wait: u64,
 }

@@ -47,6 +47,7 @@ pub mod cert;
 pub mod cms;
 pub mod crl;
 pub mod csr;
+pub mod envelope;
 mod error;
 pub mod ext;
 pub mod lint;

@@ -1,6 +1,8 @@
 //! One module per verb.
 
+mod ca;
 mod cms;
+mod est;
 mod hash;
 mod keys;
 mod ocsp;
@@ -11,7 +13,9 @@ mod sign;
 mod sm4;
 mod speed;
 
-use crate::cli::{CmsCmd, Command, CrlCmd, OcspCmd, X509Cmd};
+use crate::cli::{
+    CaAdminTokenCmd, CaCmd, CaTokenCmd, CmsCmd, Command, CrlCmd, EstCmd, OcspCmd, X509Cmd,
+};
 use crate::error::CliResult;
 
 /// Runs one verb.
@@ -51,5 +55,30 @@ pub fn run(cmd: Command) -> CliResult {
             CmsCmd::Decrypt(a) => cms::decrypt(&a),
         },
         Command::Show(a) => pki::show(&a),
+        Command::Ca(c) => match c {
+            CaCmd::Init(a) => ca::init(&a),
+            CaCmd::Serve(a) => ca::serve(&a),
+            CaCmd::Token(CaTokenCmd::Create(a)) => ca::token(&a),
+            CaCmd::AdminToken(CaAdminTokenCmd::Create(a)) => ca::admin_token(&a),
+            CaCmd::Issue(a) => ca::issue(&a),
+            CaCmd::IssueBatch(a) => ca::issue_batch(&a),
+            CaCmd::Revoke(a) => ca::revoke(&a),
+            CaCmd::Crl(a) => ca::crl(&a),
+            CaCmd::List(a) => ca::list(&a),
+            CaCmd::Show(a) => ca::show(&a),
+            CaCmd::Requests(a) => ca::requests(&a),
+            CaCmd::Approve(a) => ca::decide(&a, true),
+            CaCmd::Reject(a) => ca::decide(&a, false),
+            CaCmd::Audit(c) => ca::audit(&c),
+            CaCmd::Backup(a) => ca::backup(&a),
+            CaCmd::HashPassword => ca::hash_password(),
+        },
+        Command::Est(c) => match c {
+            EstCmd::Cacerts(a) => est::cacerts(&a),
+            EstCmd::Enroll(a) => est::enroll(&a, false),
+            EstCmd::Reenroll(a) => est::enroll(&a, true),
+            EstCmd::Serverkeygen(a) => est::serverkeygen(&a),
+            EstCmd::Csrattrs(a) => est::csrattrs(&a),
+        },
     }
 }
