@@ -141,6 +141,12 @@ pub fn new_secret(prefix: &str) -> CaResult<String> {
     ))
 }
 
+/// The id of a held request: derived from the CSR, so that a client
+/// repeating the same request polls it (RFC 7030 4.2.3).
+pub fn request_id(csr_der: &[u8]) -> String {
+    format!("req_{}", &hex::encode(shangmi::sm3::hash(csr_der))[..32])
+}
+
 /// The stored form of a token: SM3, hex.
 pub fn secret_hash(token: &str) -> String {
     hex::encode(shangmi::sm3::hash(token.as_bytes()))
@@ -388,7 +394,7 @@ impl Authority {
         };
         policy::check(&pol, key_alg, &csr_subject_rfc4514(&csr), &sans)?;
         if pol.approval && mode == Mode::Enroll {
-            let id = new_secret("req")?;
+            let id = request_id(csr_der);
             let rec = RequestRecord {
                 id: id.clone(),
                 label: label.clone(),
@@ -408,7 +414,9 @@ impl Authority {
                 "ok",
                 json!({ "subject": subject, "label": label, "provisioner": provisioner }),
             );
-            self.store.put_request(&rec, &d).await?;
+            self.store
+                .put_request(&rec, links.token.as_deref(), &d)
+                .await?;
             return Ok(Outcome::Pending {
                 id,
                 retry_after: 60,

@@ -239,7 +239,7 @@ async fn est_enroll_op(
     let cred = credential(headers)?;
     let der = decode_body(body)?;
     // A repeated request for a held CSR is a poll (RFC 7030 4.2.3).
-    let req_id = format!("req_{}", &hex::encode(shangmi::sm3::hash(&der))[..32]);
+    let req_id = crate::authority::request_id(&der);
     if mode == Mode::Enroll
         && let Some(_r) = s.auth.store.request(&req_id).await?
     {

@@ -222,8 +222,14 @@ pub trait Storage: Send + Sync {
     async fn put_token(&self, t: &TokenRecord, audit: &AuditDraft) -> CaResult<()>;
     /// A token by hash.
     async fn token(&self, hash: &str) -> CaResult<Option<TokenRecord>>;
-    /// Stores a pending request (with its audit entry).
-    async fn put_request(&self, r: &RequestRecord, audit: &AuditDraft) -> CaResult<()>;
+    /// Stores a pending request, consuming the token (hash) it came with,
+    /// with its audit entry.
+    async fn put_request(
+        &self,
+        r: &RequestRecord,
+        token: Option<&str>,
+        audit: &AuditDraft,
+    ) -> CaResult<()>;
     /// A request by id.
     async fn request(&self, id: &str) -> CaResult<Option<RequestRecord>>;
     /// Requests with status `status` (all when empty).
@@ -762,8 +768,27 @@ impl Sql {
             .transpose()
     }
 
-    async fn put_request(&self, r: &RequestRecord, audit: &AuditDraft) -> CaResult<()> {
+    async fn put_request(
+        &self,
+        r: &RequestRecord,
+        token: Option<&str>,
+        audit: &AuditDraft,
+    ) -> CaResult<()> {
         let mut tx = self.begin().await?;
+        if let Some(h) = token {
+            let n = sqlx::query("UPDATE tokens SET used_at = $1, used_by = $2 WHERE hash = $3 AND used_at IS NULL AND expires_at > $1")
+                .bind(r.created_at)
+                .bind(&r.id)
+                .bind(h)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n != 1 {
+                return Err(CaError::Unauthorized(
+                    "the bootstrap token was used already or has expired".into(),
+                ));
+            }
+        }
         sqlx::query(
             "INSERT INTO requests (id, label, profile, requester, csr, status, serial, created_at, decided_at, decided_by)
              VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, NULL, NULL)",
@@ -1051,8 +1076,13 @@ macro_rules! delegate {
             async fn token(&self, hash: &str) -> CaResult<Option<TokenRecord>> {
                 self.0.token(hash).await
             }
-            async fn put_request(&self, r: &RequestRecord, audit: &AuditDraft) -> CaResult<()> {
-                self.0.put_request(r, audit).await
+            async fn put_request(
+                &self,
+                r: &RequestRecord,
+                token: Option<&str>,
+                audit: &AuditDraft,
+            ) -> CaResult<()> {
+                self.0.put_request(r, token, audit).await
             }
             async fn request(&self, id: &str) -> CaResult<Option<RequestRecord>> {
                 self.0.request(id).await

@@ -477,6 +477,18 @@ pub fn lint_tbs(
         }
     }
     for g in &san_names {
+        let text = match g {
+            GeneralName::DnsName(d) => d.as_str(),
+            GeneralName::UniformResourceIdentifier(u) => u.as_str(),
+            GeneralName::Rfc822Name(m) => m.as_str(),
+            _ => "",
+        };
+        if text.chars().any(|c| c.is_control() || c == ' ') {
+            o.error(
+                "san.control_characters",
+                format!("alternative name {text:?} contains spaces or control characters"),
+            );
+        }
         match g {
             GeneralName::DnsName(d)
                 if crate::name::parse_general_name(&format!("DNS:{d}")).is_err() =>
@@ -510,6 +522,26 @@ pub fn lint_tbs(
     for rdn in tbs.subject().iter_rdn() {
         for atv in rdn.iter() {
             let tag = atv.value.tag();
+            let text = std::str::from_utf8(atv.value.value()).unwrap_or("");
+            if text.chars().any(|c| c.is_control()) {
+                o.error(
+                    "subject.control_characters",
+                    format!("attribute {} contains control characters", atv.oid),
+                );
+            }
+            // RFC 5280 appendix A upper bounds.
+            let ub = match atv.oid.to_string().as_str() {
+                "2.5.4.3" | "2.5.4.10" | "2.5.4.11" | "2.5.4.5" | "2.5.4.12" => 64,
+                "2.5.4.7" | "2.5.4.8" => 128,
+                "1.2.840.113549.1.9.1" => 255,
+                _ => 32768,
+            };
+            if text.chars().count() > ub {
+                o.error(
+                    "subject.attribute_too_long",
+                    format!("attribute {} is longer than its upper bound {ub}", atv.oid),
+                );
+            }
             if atv.oid == oid::AT_COUNTRY && tag != Tag::PrintableString {
                 o.error(
                     "subject.country_encoding",
