@@ -273,7 +273,8 @@ impl Authority {
     }
 
     /// Enrolls (or re-enrolls, or generates a key for) the requester of
-    /// `csr_der` under `label`.
+    /// `csr_der` under `label`. Refusals are audited by the front end that
+    /// received the request (see `server`).
     pub async fn enroll(
         &self,
         label: Option<&str>,
@@ -287,18 +288,12 @@ impl Authority {
             Mode::Reenroll => "reenroll",
             Mode::ServerKeygen => "serverkeygen",
         };
-        let who = format!("client {}", client.addr);
         let started = std::time::Instant::now();
-        let r = self.enroll_inner(label, csr_der, cred, client, mode).await;
-        match r {
-            Ok(o) => {
-                m::enrolled(action, started.elapsed());
-                Ok(o)
-            }
-            Err(e) => Err(self
-                .deny(&who, &format!("{action}.deny"), label.unwrap_or(""), e)
-                .await),
-        }
+        let o = self
+            .enroll_inner(label, csr_der, cred, client, mode)
+            .await?;
+        m::enrolled(action, started.elapsed());
+        Ok(o)
     }
 
     async fn enroll_inner(

@@ -67,6 +67,13 @@ pub struct AppState {
     limiter: Option<Arc<DefaultKeyedRateLimiter<String>>>,
 }
 
+/// What went wrong in a response, for the audit entry the guard writes.
+#[derive(Clone, Debug)]
+struct ErrorNote {
+    kind: &'static str,
+    message: String,
+}
+
 impl IntoResponse for CaError {
     fn into_response(self) -> Response {
         let status =
@@ -77,6 +84,10 @@ impl IntoResponse for CaError {
             format!("{self}\n"),
         )
             .into_response();
+        r.extensions_mut().insert(ErrorNote {
+            kind: self.kind(),
+            message: self.to_string(),
+        });
         match self {
             CaError::Unauthorized(_) => {
                 r.headers_mut().insert(
@@ -235,6 +246,7 @@ async fn est_enroll_op(
     body: &[u8],
     mode: Mode,
 ) -> CaResult<Response> {
+    s.auth.resolve(label)?;
     check_type(headers, &["application/pkcs10"])?;
     let cred = credential(headers)?;
     let der = decode_body(body)?;
@@ -811,8 +823,13 @@ async fn metrics_route() -> Response {
         .into_response()
 }
 
-async fn not_found() -> CaError {
-    CaError::NotFound("no such route".into())
+async fn not_found() -> Response {
+    let mut r = CaError::NotFound("no such route".into()).into_response();
+    r.extensions_mut().insert(ErrorNote {
+        kind: "route",
+        message: String::new(),
+    });
+    r
 }
 
 /// Rate limiting, metrics and request logs.
@@ -851,6 +868,30 @@ async fn guard(State(s): State<AppState>, req: Request, next: Next) -> Response 
     let resp = next.run(req).await;
     let status = resp.status().as_u16();
     m::http(&route, status);
+    // Every refusal is a decision: audit it (unknown routes aside).
+    if status >= 400 {
+        let note = resp.extensions().get::<ErrorNote>().cloned();
+        if note.as_ref().is_none_or(|n| n.kind != "route") {
+            let kind = note.as_ref().map(|n| n.kind).unwrap_or(match status {
+                413 => "too_large",
+                408 => "timeout",
+                _ => "bad_request",
+            });
+            m::denied(&route, kind);
+            let msg = note.map(|n| n.message).unwrap_or_default();
+            let d = crate::audit::AuditDraft::new(
+                &format!("client {addr}"),
+                "http.deny",
+                &format!("{method} {route}"),
+                kind,
+                json!({ "status": status, "error": msg }),
+            );
+            if let Err(e) = s.auth.store.append_audit(&d).await {
+                tracing::error!(error = %e, "could not record a refusal in the audit log");
+            }
+            tracing::warn!(%method, route, status, client = %addr, error = %msg, "refused");
+        }
+    }
     tracing::info!(%method, route, status, client = %addr, ms = started.elapsed().as_millis() as u64, "request");
     resp
 }
