@@ -43,7 +43,9 @@ async fn bad_requests_get_clear_statuses_and_audit_entries() {
     let n = tampered.len();
     tampered[n - 3] ^= 0x55;
     let truncated = good_csr("CN=x")[..60].to_vec();
-    let cases: Vec<(&str, Vec<u8>, Vec<&str>, u16, &str)> = vec![
+    // (name, body, headers, expected status, message fragment)
+    type Case<'a> = (&'a str, Vec<u8>, Vec<&'a str>, u16, &'a str);
+    let cases: Vec<Case> = vec![
         (
             "garbage",
             b"!!! not base64 !!!".to_vec(),
