@@ -128,7 +128,14 @@ pub struct Authority {
     pub cas: Vec<Arc<IssuingCa>>,
     /// Manufacturer roots per idevid provisioner.
     pub idevid_roots: HashMap<String, Vec<Certificate>>,
-    failpoint: Option<String>,
+    /// `SHANGMI_CA_FAILPOINT=<point>[:<n>]`: abort the process at the n-th
+    /// (default first) arrival at `point` (`after-sign`, `after-store`), to
+    /// test crash recovery.
+    failpoint: Option<(String, u64)>,
+    failpoint_hits: std::sync::atomic::AtomicU64,
+    basic_key: zeroize::Zeroizing<[u8; 32]>,
+    basic_cache: std::sync::Mutex<HashMap<String, [u8; 32]>>,
+    checkpointing: tokio::sync::Mutex<()>,
 }
 
 /// A fresh random token with a prefix: `<prefix>_<base64url of 24 bytes>`.
@@ -203,7 +210,20 @@ impl Authority {
             keys,
             cas,
             idevid_roots,
-            failpoint: std::env::var("SHANGMI_CA_FAILPOINT").ok(),
+            failpoint: std::env::var("SHANGMI_CA_FAILPOINT").ok().map(|v| {
+                match v.split_once(':') {
+                    Some((p, n)) => (p.to_string(), n.parse().unwrap_or(1)),
+                    None => (v, 1),
+                }
+            }),
+            failpoint_hits: std::sync::atomic::AtomicU64::new(0),
+            basic_key: {
+                let mut k = zeroize::Zeroizing::new([0u8; 32]);
+                let _ = fill(&mut OsRng, &mut k[..]);
+                k
+            },
+            basic_cache: std::sync::Mutex::new(HashMap::new()),
+            checkpointing: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -248,9 +268,17 @@ impl Authority {
     }
 
     fn fail_at(&self, point: &str) {
-        if self.failpoint.as_deref() == Some(point) {
-            tracing::error!(point, "failpoint reached: aborting the process");
-            std::process::abort();
+        if let Some((p, n)) = &self.failpoint {
+            if p == point
+                && self
+                    .failpoint_hits
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+                    + 1
+                    >= *n
+            {
+                tracing::error!(point, "failpoint reached: aborting the process");
+                std::process::abort();
+            }
         }
     }
 
@@ -532,7 +560,7 @@ impl Authority {
                 .iter()
                 .find(|p| p.kind == "basic" && p.username == *user)
         {
-            if crate::password::verify(pass, &p.password_hash) {
+            if self.basic_ok(&p.name, pass, &p.password_hash).await {
                 return Ok((p.name.clone(), format!("basic:{user}"), None));
             }
             return Err(CaError::Unauthorized("wrong user name or password".into()));
@@ -613,6 +641,36 @@ impl Authority {
             }
         }
         Ok((prov.name.clone(), format!("token:{}", &h[..16]), Some(h)))
+    }
+
+    /// Checks an HTTP Basic password. PBKDF2 is deliberately slow, so it
+    /// runs off the async workers, and a password once verified is
+    /// remembered (as a keyed SM3 of it, the key random per process) so
+    /// that a constrained client enrolling again is not slowed down.
+    async fn basic_ok(&self, provisioner: &str, pass: &str, stored: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        let mac = shangmi::sm3::hmac(
+            &self.basic_key[..],
+            format!("{provisioner}\0{pass}").as_bytes(),
+        );
+        if let Ok(cache) = self.basic_cache.lock() {
+            if cache
+                .get(provisioner)
+                .is_some_and(|m| bool::from(m.ct_eq(&mac)))
+            {
+                return true;
+            }
+        }
+        let (pass, stored) = (pass.to_string(), stored.to_string());
+        let ok = tokio::task::spawn_blocking(move || crate::password::verify(&pass, &stored))
+            .await
+            .unwrap_or(false);
+        if ok {
+            if let Ok(mut cache) = self.basic_cache.lock() {
+                cache.insert(provisioner.to_string(), mac);
+            }
+        }
+        ok
     }
 
     /// The client's current certificate from this CA, validated and not
@@ -1079,14 +1137,19 @@ impl Authority {
     /// accumulated since the last one.
     pub async fn checkpoint_if_due(&self) {
         let every = self.cfg.audit.checkpoint_every.max(1) as i64;
-        let last_cp = match self.store.checkpoints().await {
-            Ok(c) => c.last().map(|c| c.seq).unwrap_or(0),
-            Err(_) => return,
-        };
-        let Ok(entries) = self.store.audit_entries(last_cp + every, 1).await else {
+        let Ok((Some((head, _)), last_cp)) = self.store.audit_head().await else {
             return;
         };
-        if entries.is_empty() {
+        if head - last_cp < every {
+            return;
+        }
+        // One checkpoint at a time in this process; the others move on.
+        let Ok(_busy) = self.checkpointing.try_lock() else {
+            return;
+        };
+        if let Ok((_, last)) = self.store.audit_head().await
+            && last > last_cp
+        {
             return;
         }
         if let Err(e) = self.checkpoint().await {
@@ -1096,29 +1159,22 @@ impl Authority {
 
     /// Signs a checkpoint at the current head of the audit chain.
     pub async fn checkpoint(&self) -> CaResult<Option<Checkpoint>> {
-        let mut from = 1;
-        let mut last = None;
-        loop {
-            let batch = self.store.audit_entries(from, 1000).await?;
-            if batch.is_empty() {
-                break;
-            }
-            from = batch.last().map(|e| e.seq + 1).unwrap_or(from);
-            last = batch.last().cloned();
-        }
-        let Some(head) = last else { return Ok(None) };
+        let (head, _) = self.store.audit_head().await?;
+        let Some((seq, hash)) = head else {
+            return Ok(None);
+        };
         let ca = self.ca(&self.cfg.audit.signer)?;
         let at = store::now();
         let sig = ca
             .signer
             .sign(
                 shangmi_pki::alg::X509_SM2_ID,
-                &audit::checkpoint_message(head.seq, &head.hash, at),
+                &audit::checkpoint_message(seq, &hash, at),
             )
             .map_err(|e| CaError::Unavailable(format!("signing a checkpoint: {e}")))?;
         let c = Checkpoint {
-            seq: head.seq,
-            hash: head.hash,
+            seq,
+            hash,
             at,
             signer: ca.label.clone(),
             signature: hex::encode(sig),

@@ -322,3 +322,118 @@ impl EstClient {
         }
     }
 }
+
+/// What a load run measured.
+#[derive(Clone, Debug)]
+pub struct LoadReport {
+    /// Certificates received.
+    pub issued: usize,
+    /// Enrollments that failed.
+    pub failed: usize,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// Serials received (to check for duplicates).
+    pub serials: Vec<String>,
+    /// Median and 99th-percentile latency of one enrollment.
+    pub p50: Duration,
+    /// 99th percentile.
+    pub p99: Duration,
+}
+
+impl LoadReport {
+    /// Certificates per second.
+    pub fn rate(&self) -> f64 {
+        self.issued as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+/// Enrolls `count` fresh SM2 device keys with `concurrency` workers spread
+/// over `clients` (one per CA node): a bounded loopback load.
+pub async fn load(clients: &[EstClient], count: usize, concurrency: usize) -> CaResult<LoadReport> {
+    use shangmi::alg::SignatureAlgorithm;
+    use shangmi_pki::{CsrBuilder, SoftwareKey};
+    if clients.is_empty() {
+        return Err(CaError::BadRequest("no server to load".into()));
+    }
+    // Requests are made before the clock starts: the server is measured.
+    let mut reqs = Vec::with_capacity(count);
+    for i in 0..count {
+        let k = SoftwareKey::generate(SignatureAlgorithm::Sm2Sm3)
+            .map_err(|e| CaError::Internal(e.to_string()))?;
+        let name = shangmi_pki::name::parse_name(&format!("CN=load-{i},O=shangmi load"))
+            .map_err(|e| CaError::Internal(e.to_string()))?;
+        reqs.push(
+            CsrBuilder::new(name)
+                .sign(&k)
+                .map_err(|e| CaError::Internal(e.to_string()))?
+                .to_der()
+                .to_vec(),
+        );
+    }
+    // One enrollment per node first, outside the measurement: warms the
+    // server (an HTTP Basic password is verified with PBKDF2 once).
+    for c in clients {
+        let k = SoftwareKey::generate(SignatureAlgorithm::Sm2Sm3)
+            .map_err(|e| CaError::Internal(e.to_string()))?;
+        let name = shangmi_pki::name::parse_name("CN=load-warmup,O=shangmi load")
+            .map_err(|e| CaError::Internal(e.to_string()))?;
+        c.enroll(
+            &CsrBuilder::new(name)
+                .sign(&k)
+                .map_err(|e| CaError::Internal(e.to_string()))?
+                .to_der(),
+        )
+        .await?;
+    }
+    let reqs = Arc::new(reqs);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = std::time::Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..concurrency.max(1) {
+        let (c, reqs, next) = (
+            clients[w % clients.len()].clone(),
+            reqs.clone(),
+            next.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut out = (Vec::new(), 0usize, Vec::new());
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if i >= reqs.len() {
+                    break;
+                }
+                let t = std::time::Instant::now();
+                match c.enroll(&reqs[i]).await {
+                    Ok(Enrolled::Issued(cert)) => {
+                        out.0.push(cert.serial_hex());
+                        out.2.push(t.elapsed());
+                    }
+                    _ => out.1 += 1,
+                }
+            }
+            out
+        }));
+    }
+    let (mut serials, mut failed, mut lat) = (Vec::new(), 0, Vec::new());
+    for t in tasks {
+        let (s, f, l) = t.await.map_err(|e| CaError::Internal(e.to_string()))?;
+        serials.extend(s);
+        failed += f;
+        lat.extend(l);
+    }
+    let elapsed = started.elapsed();
+    lat.sort();
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    Ok(LoadReport {
+        issued: serials.len(),
+        failed,
+        elapsed,
+        p50: pct(0.5),
+        p99: pct(0.99),
+        serials,
+    })
+}

@@ -1040,6 +1040,7 @@ pub async fn start(
             let Ok((tcp, peer)) = hl.accept().await else {
                 continue;
             };
+            let _ = tcp.set_nodelay(true);
             let acceptor = acceptor.clone();
             let router = https_router.clone();
             tokio::spawn(async move {
@@ -1071,6 +1072,7 @@ pub async fn start(
             let Ok((tcp, peer)) = pl.accept().await else {
                 continue;
             };
+            let _ = tcp.set_nodelay(true);
             serve_conn(
                 tcp,
                 http_router.clone(),

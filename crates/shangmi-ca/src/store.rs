@@ -251,6 +251,9 @@ pub trait Storage: Send + Sync {
     async fn put_checkpoint(&self, c: &Checkpoint) -> CaResult<()>;
     /// Every checkpoint.
     async fn checkpoints(&self) -> CaResult<Vec<Checkpoint>>;
+    /// The head of the audit chain: (seq, hash), and the seq of the last
+    /// checkpoint (0 when none).
+    async fn audit_head(&self) -> CaResult<(Option<(i64, String)>, i64)>;
     /// Takes the next CRL number of a CA.
     async fn next_crl_number(&self, ca_label: &str) -> CaResult<i64>;
     /// Stores a CRL if it is newer than the stored one.
@@ -288,7 +291,13 @@ enum Dialect {
 struct Sql {
     pool: AnyPool,
     dialect: Dialect,
+    /// Writers of this process queue here first, so they never spin on
+    /// the database's own lock (SQLite's busy handler sleeps).
+    writers: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
+
+/// A write transaction and this process's writer slot.
+type WriteTx = (Tx<'static>, tokio::sync::OwnedMutexGuard<()>);
 
 fn schema(d: Dialect) -> Vec<String> {
     let blob = match d {
@@ -470,21 +479,27 @@ impl Sql {
             .connect_with(opts)
             .await
             .map_err(|e| CaError::Unavailable(format!("database {}: {e}", redact(url))))?;
-        Ok(Self { pool, dialect })
+        Ok(Self {
+            pool,
+            dialect,
+            writers: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+        })
     }
 
     /// A write transaction, serialized with every other writer.
-    async fn begin(&self) -> CaResult<Tx<'static>> {
-        match self.dialect {
-            Dialect::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+    async fn begin(&self) -> CaResult<WriteTx> {
+        let slot = self.writers.clone().lock_owned().await;
+        let tx = match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Dialect::Postgres => {
                 let mut tx = self.pool.begin().await?;
                 sqlx::query("SELECT pg_advisory_xact_lock(726173)")
                     .execute(&mut *tx)
                     .await?;
-                Ok(tx)
+                tx
             }
-        }
+        };
+        Ok((tx, slot))
     }
 
     async fn append(tx: &mut Tx<'_>, d: &AuditDraft) -> CaResult<AuditEntry> {
@@ -537,7 +552,7 @@ impl Sql {
     }
 
     async fn migrate(&self) -> CaResult<()> {
-        let mut tx = self.begin().await?;
+        let (mut tx, _slot) = self.begin().await?;
         for stmt in schema(self.dialect) {
             sqlx::query(sqlx::AssertSqlSafe(stmt))
                 .execute(&mut *tx)
@@ -561,7 +576,7 @@ impl Sql {
         links: &IssueLinks,
         audit: &AuditDraft,
     ) -> CaResult<AuditEntry> {
-        let mut tx = self.begin().await?;
+        let (mut tx, _slot) = self.begin().await?;
         if let Some(h) = &links.token {
             let n = sqlx::query(
                 "UPDATE tokens SET used_at = $1, used_by = $2 WHERE hash = $3 AND used_at IS NULL AND expires_at > $1",
@@ -692,7 +707,7 @@ impl Sql {
         reason: i64,
         audit: &AuditDraft,
     ) -> CaResult<CertRecord> {
-        let mut tx = self.begin().await?;
+        let (mut tx, _slot) = self.begin().await?;
         let row = sqlx::query("SELECT * FROM certificates WHERE serial = $1")
             .bind(serial)
             .fetch_optional(&mut *tx)
@@ -739,7 +754,7 @@ impl Sql {
     }
 
     async fn put_token(&self, t: &TokenRecord, audit: &AuditDraft) -> CaResult<()> {
-        let mut tx = self.begin().await?;
+        let (mut tx, _slot) = self.begin().await?;
         sqlx::query(
             "INSERT INTO tokens (hash, label, profile, san_pattern, created_at, expires_at, used_at, used_by, created_by)
              VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, $7)",
@@ -774,7 +789,7 @@ impl Sql {
         token: Option<&str>,
         audit: &AuditDraft,
     ) -> CaResult<()> {
-        let mut tx = self.begin().await?;
+        let (mut tx, _slot) = self.begin().await?;
         if let Some(h) = token {
             let n = sqlx::query("UPDATE tokens SET used_at = $1, used_by = $2 WHERE hash = $3 AND used_at IS NULL AND expires_at > $1")
                 .bind(r.created_at)
@@ -839,7 +854,7 @@ impl Sql {
         at: i64,
         audit: &AuditDraft,
     ) -> CaResult<()> {
-        let mut tx = self.begin().await?;
+        let (mut tx, _slot) = self.begin().await?;
         let n = sqlx::query("UPDATE requests SET status = $1, decided_at = $2, decided_by = $3 WHERE id = $4 AND status = 'pending'")
             .bind(status)
             .bind(at)
@@ -857,7 +872,7 @@ impl Sql {
     }
 
     async fn append_audit(&self, d: &AuditDraft) -> CaResult<AuditEntry> {
-        let mut tx = self.begin().await?;
+        let (mut tx, _slot) = self.begin().await?;
         let e = Self::append(&mut tx, d).await?;
         tx.commit().await?;
         Ok(e)
@@ -875,7 +890,7 @@ impl Sql {
     }
 
     async fn put_checkpoint(&self, c: &Checkpoint) -> CaResult<()> {
-        let mut tx = self.begin().await?;
+        let (mut tx, _slot) = self.begin().await?;
         sqlx::query("INSERT INTO audit_checkpoints (seq, hash, at, signer, signature) VALUES ($1, $2, $3, $4, $5)")
             .bind(c.seq)
             .bind(&c.hash)
@@ -911,8 +926,23 @@ impl Sql {
             .collect()
     }
 
+    async fn audit_head(&self) -> CaResult<(Option<(i64, String)>, i64)> {
+        let head = sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| Ok::<_, CaError>((r.try_get("seq")?, r.try_get("hash")?)))
+            .transpose()?;
+        let cp = sqlx::query("SELECT seq FROM audit_checkpoints ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.try_get::<i64, _>("seq"))
+            .transpose()?
+            .unwrap_or(0);
+        Ok((head, cp))
+    }
+
     async fn next_crl_number(&self, ca_label: &str) -> CaResult<i64> {
-        let mut tx = self.begin().await?;
+        let (mut tx, _slot) = self.begin().await?;
         let cur = sqlx::query("SELECT next_number FROM crl_state WHERE ca_label = $1")
             .bind(ca_label)
             .fetch_optional(&mut *tx)
@@ -937,7 +967,7 @@ impl Sql {
     }
 
     async fn put_crl(&self, ca_label: &str, c: &CrlRecord) -> CaResult<()> {
-        let mut tx = self.begin().await?;
+        let (mut tx, _slot) = self.begin().await?;
         sqlx::query(
             "UPDATE crl_state SET number = $1, der = $2, this_update = $3, next_update = $4
              WHERE ca_label = $5 AND (number IS NULL OR number < $1)",
@@ -977,7 +1007,7 @@ impl Sql {
         at: i64,
         audit: &AuditDraft,
     ) -> CaResult<()> {
-        let mut tx = self.begin().await?;
+        let (mut tx, _slot) = self.begin().await?;
         sqlx::query(
             "INSERT INTO admin_tokens (hash, name, role, created_at) VALUES ($1, $2, $3, $4)",
         )
@@ -1111,6 +1141,9 @@ macro_rules! delegate {
             }
             async fn checkpoints(&self) -> CaResult<Vec<Checkpoint>> {
                 self.0.checkpoints().await
+            }
+            async fn audit_head(&self) -> CaResult<(Option<(i64, String)>, i64)> {
+                self.0.audit_head().await
             }
             async fn next_crl_number(&self, ca_label: &str) -> CaResult<i64> {
                 self.0.next_crl_number(ca_label).await

@@ -1137,6 +1137,29 @@ pub enum EstCmd {
     Serverkeygen(EstEnrollArgs),
     /// Print the CSR attributes the server wants.
     Csrattrs(EstCacertsArgs),
+    /// Load test: enroll many fresh device keys concurrently (HTTP Basic or
+    /// a token that the label allows to be reused is needed).
+    Load(EstLoadArgs),
+}
+
+/// Arguments of `est load`.
+#[derive(Args, Debug)]
+pub struct EstLoadArgs {
+    /// Server and trust (--server may be repeated with --also).
+    #[command(flatten)]
+    pub conn: EstConn,
+    /// More servers (other CA nodes), spread over round-robin.
+    #[arg(long)]
+    pub also: Vec<String>,
+    /// Enrollments.
+    #[arg(long, default_value = "1000")]
+    pub count: usize,
+    /// Concurrent clients.
+    #[arg(long, default_value = "16")]
+    pub concurrency: usize,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `est cacerts` and `est csrattrs`.

@@ -1,7 +1,7 @@
 //! `shangmi est ...`: the EST client and device simulator.
 
 use crate::cli::KeyIn;
-use crate::cli::{EstCacertsArgs, EstConn, EstEnrollArgs, EstRequest};
+use crate::cli::{EstCacertsArgs, EstConn, EstEnrollArgs, EstLoadArgs, EstRequest};
 use crate::cmd::keys::load_private;
 use crate::error::{CliError, CliResult, Context, fail};
 use crate::io::{write_output, write_secret};
@@ -205,5 +205,36 @@ pub fn serverkeygen(a: &EstEnrollArgs) -> CliResult {
         write_secret(Some(key_out), key_pem.as_bytes())?;
         eprintln!("issued {} (serial {}){}", r.cert.subject_text(), r.cert.serial_hex(), if r.enveloped { ", key delivered in a GM/T 0009 SM2 envelope" } else { "" });
         write_output(a.out.as_deref(), r.cert.to_pem().as_bytes())
+    })
+}
+
+/// `est load`.
+pub fn load(a: &EstLoadArgs) -> CliResult {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    rt.block_on(async {
+        let mut clients = vec![client(&a.conn)?];
+        for s in &a.also {
+            let conn = EstConn { server: s.clone(), label: a.conn.label.clone(), cacert: a.conn.cacert.clone(), root_fingerprint: a.conn.root_fingerprint.clone(), insecure: a.conn.insecure, token: a.conn.token.clone(), user: a.conn.user.clone(), password: a.conn.password.clone(), cert: a.conn.cert.clone(), cert_key: a.conn.cert_key.clone() };
+            clients.push(client(&conn)?);
+        }
+        let r = shangmi_ca::client::load(&clients, a.count, a.concurrency).await.map_err(err)?;
+        let mut u = r.serials.clone();
+        u.sort();
+        u.dedup();
+        if a.json {
+            println!(
+                "{}",
+                serde_json::json!({ "issued": r.issued, "failed": r.failed, "nodes": clients.len(), "concurrency": a.concurrency, "seconds": r.elapsed.as_secs_f64(), "certificates_per_sec": r.rate(), "p50_ms": r.p50.as_secs_f64() * 1e3, "p99_ms": r.p99.as_secs_f64() * 1e3, "duplicate_serials": r.serials.len() - u.len() })
+            );
+        } else {
+            println!("{} issued, {} failed in {:.2} s over {} node(s), {} clients: {:.0} certificates/s (p50 {:.1} ms, p99 {:.1} ms)", r.issued, r.failed, r.elapsed.as_secs_f64(), clients.len(), a.concurrency, r.rate(), r.p50.as_secs_f64() * 1e3, r.p99.as_secs_f64() * 1e3);
+        }
+        if r.failed > 0 || u.len() != r.serials.len() {
+            return Err(CliError::Negative(format!("{} failed, {} duplicate serials", r.failed, r.serials.len() - u.len())));
+        }
+        Ok(())
     })
 }

@@ -79,6 +79,7 @@ pub fn run(cmd: Command) -> CliResult {
             EstCmd::Reenroll(a) => est::enroll(&a, true),
             EstCmd::Serverkeygen(a) => est::serverkeygen(&a),
             EstCmd::Csrattrs(a) => est::csrattrs(&a),
+            EstCmd::Load(a) => est::load(&a),
         },
     }
 }
