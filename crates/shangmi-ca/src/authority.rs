@@ -268,17 +268,16 @@ impl Authority {
     }
 
     fn fail_at(&self, point: &str) {
-        if let Some((p, n)) = &self.failpoint {
-            if p == point
-                && self
-                    .failpoint_hits
-                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-                    + 1
-                    >= *n
-            {
-                tracing::error!(point, "failpoint reached: aborting the process");
-                std::process::abort();
-            }
+        if let Some((p, n)) = &self.failpoint
+            && p == point
+            && self
+                .failpoint_hits
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+                + 1
+                >= *n
+        {
+            tracing::error!(point, "failpoint reached: aborting the process");
+            std::process::abort();
         }
     }
 
@@ -653,22 +652,19 @@ impl Authority {
             &self.basic_key[..],
             format!("{provisioner}\0{pass}").as_bytes(),
         );
-        if let Ok(cache) = self.basic_cache.lock() {
-            if cache
+        if let Ok(cache) = self.basic_cache.lock()
+            && cache
                 .get(provisioner)
                 .is_some_and(|m| bool::from(m.ct_eq(&mac)))
-            {
-                return true;
-            }
+        {
+            return true;
         }
         let (pass, stored) = (pass.to_string(), stored.to_string());
         let ok = tokio::task::spawn_blocking(move || crate::password::verify(&pass, &stored))
             .await
             .unwrap_or(false);
-        if ok {
-            if let Ok(mut cache) = self.basic_cache.lock() {
-                cache.insert(provisioner.to_string(), mac);
-            }
+        if ok && let Ok(mut cache) = self.basic_cache.lock() {
+            cache.insert(provisioner.to_string(), mac);
         }
         ok
     }

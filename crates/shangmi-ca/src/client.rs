@@ -378,7 +378,7 @@ pub async fn load(clients: &[EstClient], count: usize, concurrency: usize) -> Ca
         let name = shangmi_pki::name::parse_name("CN=load-warmup,O=shangmi load")
             .map_err(|e| CaError::Internal(e.to_string()))?;
         c.enroll(
-            &CsrBuilder::new(name)
+            CsrBuilder::new(name)
                 .sign(&k)
                 .map_err(|e| CaError::Internal(e.to_string()))?
                 .to_der(),
