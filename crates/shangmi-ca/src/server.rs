@@ -160,6 +160,31 @@ pub fn decode_body(body: &[u8]) -> CaResult<Vec<u8>> {
     })
 }
 
+/// A JSON object body (an array or scalar is refused, whatever serde would
+/// accept); empty means `{}` when `empty_ok`.
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8], empty_ok: bool) -> CaResult<T> {
+    let v: serde_json::Value = if body.is_empty() && empty_ok {
+        json!({})
+    } else {
+        serde_json::from_slice(body).map_err(|e| CaError::BadRequest(format!("JSON body: {e}")))?
+    };
+    if !v.is_object() {
+        return Err(CaError::BadRequest("JSON body: expected an object".into()));
+    }
+    serde_json::from_value(v).map_err(|e| CaError::BadRequest(format!("JSON body: {e}")))
+}
+
+/// Checks paging parameters against the documented ranges.
+fn check_page(limit: Option<i64>, offset: Option<i64>) -> CaResult<()> {
+    if limit.is_some_and(|l| !(1..=10_000).contains(&l)) {
+        return Err(CaError::BadRequest("limit: 1 to 10000".into()));
+    }
+    if offset.is_some_and(|o| !(0..=i64::from(i32::MAX)).contains(&o)) {
+        return Err(CaError::BadRequest("offset: 0 to 2147483647".into()));
+    }
+    Ok(())
+}
+
 fn credential(headers: &HeaderMap) -> CaResult<Credential> {
     let Some(v) = headers.get(header::AUTHORIZATION) else {
         return Ok(Credential::None);
@@ -411,6 +436,7 @@ async fn api_certs(
     Query(f): Query<CertFilter>,
 ) -> CaResult<Response> {
     admin(&s, &headers, &c, Role::Auditor).await?;
+    check_page(f.limit, f.offset)?;
     let list = s.auth.store.certs(&f).await?;
     Ok(Json(json!({ "certificates": list })).into_response())
 }
@@ -462,11 +488,7 @@ async fn api_revoke(
     body: Bytes,
 ) -> CaResult<Response> {
     let who = admin(&s, &headers, &c, Role::Operator).await?;
-    let b: RevokeBody = if body.is_empty() {
-        RevokeBody::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| CaError::BadRequest(format!("JSON body: {e}")))?
-    };
+    let b: RevokeBody = json_body(&body, true)?;
     let rec = s
         .auth
         .revoke(&serial_param(&serial)?, reason(b.reason.as_deref())?, &who)
@@ -506,11 +528,7 @@ async fn api_revoke_device(
     body: Bytes,
 ) -> CaResult<Response> {
     let who = admin(&s, &headers, &c, Role::Operator).await?;
-    let b: RevokeBody = if body.is_empty() {
-        RevokeBody::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| CaError::BadRequest(format!("JSON body: {e}")))?
-    };
+    let b: RevokeBody = json_body(&body, true)?;
     let list = s
         .auth
         .revoke_device(&device, reason(b.reason.as_deref())?, &who)
@@ -543,8 +561,7 @@ async fn api_token(
     body: Bytes,
 ) -> CaResult<Response> {
     let who = admin(&s, &headers, &c, Role::Operator).await?;
-    let b: TokenBody = serde_json::from_slice(&body)
-        .map_err(|e| CaError::BadRequest(format!("JSON body: {e}")))?;
+    let b: TokenBody = json_body(&body, false)?;
     let t = s
         .auth
         .create_token(&b.label, &b.san, Duration::from_secs(b.ttl_seconds), &who)
@@ -606,6 +623,12 @@ async fn api_audit(
     Query(q): Query<AuditQuery>,
 ) -> CaResult<Response> {
     admin(&s, &headers, &c, Role::Auditor).await?;
+    check_page(q.limit, None)?;
+    if q.from
+        .is_some_and(|f| !(1..=9_007_199_254_740_991).contains(&f))
+    {
+        return Err(CaError::BadRequest("from: 1 to 2^53-1".into()));
+    }
     let e = s
         .auth
         .store
@@ -640,8 +663,7 @@ async fn api_admin_token(
     body: Bytes,
 ) -> CaResult<Response> {
     let who = admin(&s, &headers, &c, Role::Admin).await?;
-    let b: AdminTokenBody = serde_json::from_slice(&body)
-        .map_err(|e| CaError::BadRequest(format!("JSON body: {e}")))?;
+    let b: AdminTokenBody = json_body(&body, false)?;
     let t = create_admin_token(&s.auth, &b.name, &b.role, &who).await?;
     Ok((
         StatusCode::CREATED,
@@ -662,7 +684,7 @@ pub async fn create_admin_token(
             "role {role:?}: admin, operator or auditor"
         )));
     }
-    if name.is_empty() || name.len() > 64 || name.chars().any(|c| c.is_control()) {
+    if name.is_empty() || name.chars().count() > 64 || name.chars().any(|c| c.is_control()) {
         return Err(CaError::BadRequest(
             "name: 1 to 64 printable characters".into(),
         ));
@@ -712,6 +734,7 @@ async fn api_export(
     Query(f): Query<CertFilter>,
 ) -> CaResult<Response> {
     admin(&s, &headers, &c, Role::Auditor).await?;
+    check_page(f.limit, f.offset)?;
     let list = s
         .auth
         .store

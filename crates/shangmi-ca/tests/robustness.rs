@@ -445,3 +445,30 @@ async fn audit_log_catches_edits_deletions_and_reordering() {
         r.problems
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_documented_operation_is_routed() {
+    let ca = start_ca("openapi", None, |_, _| {}).await;
+    let doc: serde_json::Value = serde_json::from_str(shangmi_ca::server::OPENAPI).unwrap();
+    let mut n = 0;
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        let p = path
+            .replace("{label}", "device")
+            .replace("{serial}", "01")
+            .replace("{device}", "d")
+            .replace("{id}", "x")
+            .replace("{verb}", "approve");
+        for (method, _) in ops.as_object().unwrap() {
+            let url = format!("https://{}{p}", ca.https);
+            let (code, body) = curl(&ca, &["-X", &method.to_uppercase(), &url]);
+            let text = String::from_utf8_lossy(&body);
+            assert!(
+                !text.contains("no such route"),
+                "{method} {path} is documented but not routed"
+            );
+            assert!(code != 0 && code < 500, "{method} {path}: {code} {text}");
+            n += 1;
+        }
+    }
+    assert!(n >= 27);
+}
