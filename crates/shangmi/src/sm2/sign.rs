@@ -4,6 +4,7 @@
 use super::curve::Curve;
 use super::field::Fe;
 use super::keys::{PublicKey, SecretKey};
+use super::mul;
 use super::point::Point;
 use super::signature::Signature;
 use crate::rng::{TryCryptoRng, fill};
@@ -126,6 +127,17 @@ pub fn verify_digest(key: &PublicKey, e: &[u8; 32], sig: &Signature) -> Result<(
     let t = n.add(&r, &s);
     if bool::from(n.is_zero(&t)) {
         return Err(Error::BadSignature);
+    }
+    if super::point::is_sm2(c) {
+        // x1 = (r - e) mod n is the test; no inversion needed.
+        let sum = mul::mul_double_vartime(&n.to_limbs(&s), &n.to_limbs(&t), &key.to_jacobian());
+        let e = n.reduce_be_bytes(e);
+        let v = n.to_limbs(&n.sub(&r, &e));
+        return if mul::x_mod_n_equals_vartime(&sum, &v) {
+            Ok(())
+        } else {
+            Err(Error::BadSignature)
+        };
     }
     let sg = Point::mul_generator(&n.to_limbs(&s), c);
     let tp = key.to_point().mul_ct(&n.to_limbs(&t), c);
