@@ -73,7 +73,7 @@ pub fn sign_digest<R: TryCryptoRng + ?Sized>(
 /// randomness.
 pub(crate) fn sign_digest_hedged(key: &SecretKey, e: &[u8; 32], extra: &[u8]) -> Result<Signature> {
     let c = key.curve();
-    let mut nonces = NonceGen::new(c, &key.to_bytes()[..], e, extra);
+    let mut nonces = NonceGen::new(c, key.to_bytes(), e, extra);
     for _ in 0..64 {
         let k = nonces.next();
         if let Some(sig) = sign_with_k(key, e, &k)? {
@@ -154,49 +154,51 @@ pub fn verify_digest(key: &PublicKey, e: &[u8; 32], sig: &Signature) -> Result<(
     }
 }
 
-/// HMAC-SM3 DRBG in the manner of RFC 6979 section 3.2, keyed with the
-/// private key, the digest and optional extra randomness, producing
-/// candidates in [1, n - 1].
-struct NonceGen {
-    k: [u8; 32],
-    v: [u8; 32],
+/// Nonce candidates k_i = HMAC-SM3(d, e || i || extra), i a 32-bit
+/// big-endian counter, accepted when 1 <= k_i <= n - 1 (a candidate is
+/// rejected with probability about 2^-32). HMAC keyed with the private key
+/// is a PRF, so each k is pseudorandom and independent of the others
+/// unless (e, extra) repeats, in which case it repeats too: deterministic
+/// signing when `extra` is empty (as RFC 6979 intends), hedged when it is
+/// fresh randomness (a broken generator then falls back to determinism,
+/// never to a repeated k for different messages). One HMAC per signature
+/// (five SM3 blocks) where the RFC 6979 HMAC_DRBG takes seven.
+struct NonceGen<'a> {
+    d: Zeroizing<[u8; 32]>,
+    e: &'a [u8; 32],
+    extra: &'a [u8],
+    counter: u32,
     curve: &'static Curve,
 }
 
-impl NonceGen {
-    fn new(curve: &'static Curve, d: &[u8], e: &[u8; 32], extra: &[u8]) -> Self {
-        let mut g = NonceGen {
-            k: [0; 32],
-            v: [1; 32],
+impl<'a> NonceGen<'a> {
+    fn new(
+        curve: &'static Curve,
+        d: Zeroizing<[u8; 32]>,
+        e: &'a [u8; 32],
+        extra: &'a [u8],
+    ) -> Self {
+        NonceGen {
+            d,
+            e,
+            extra,
+            counter: 0,
             curve,
-        };
-        for sep in [0u8, 1] {
-            g.k = hmac(&g.k, &[&g.v, &[sep], d, e, extra]);
-            g.v = hmac(&g.k, &[&g.v]);
         }
-        g
     }
 
     fn next(&mut self) -> Fe {
         let n = &self.curve.n;
         loop {
-            self.v = hmac(&self.k, &[&self.v]);
-            let (k, in_range) = n.decode_be(&self.v);
+            let mut v = hmac(&self.d, &[self.e, &self.counter.to_be_bytes(), self.extra]);
+            self.counter = self.counter.wrapping_add(1);
+            let (k, in_range) = n.decode_be(&v);
+            v.zeroize();
             let ok = in_range & !n.is_zero(&k);
-            // Re-key for the next candidate either way.
-            self.k = hmac(&self.k, &[&self.v, &[0]]);
-            self.v = hmac(&self.k, &[&self.v]);
             if ct::declassify(ok) {
                 return k;
             }
         }
-    }
-}
-
-impl Drop for NonceGen {
-    fn drop(&mut self) {
-        self.k.zeroize();
-        self.v.zeroize();
     }
 }
 

@@ -484,3 +484,23 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn nonces_are_deterministic_per_input_and_distinct_across_inputs() {
+    let key = SecretKey::from_bytes(&[9u8; 32]).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    for i in 0..64u8 {
+        let e = [i; 32];
+        let a = super::sign::sign_digest_hedged(&key, &e, &[]).unwrap();
+        let b = super::sign::sign_digest_hedged(&key, &e, &[]).unwrap();
+        assert_eq!(a, b, "deterministic without extra input");
+        let h = super::sign::sign_digest_hedged(&key, &e, &[1u8; 32]).unwrap();
+        assert_ne!(a, h, "extra input changes the nonce");
+        verify_digest(&key.public_key(), &e, &a).unwrap();
+        verify_digest(&key.public_key(), &e, &h).unwrap();
+        // r = e + x(kG): distinct nonces give distinct r - e, with
+        // overwhelming probability.
+        assert!(seen.insert(a.to_raw()));
+        assert!(seen.insert(h.to_raw()));
+    }
+}
