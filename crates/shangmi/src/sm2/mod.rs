@@ -42,7 +42,8 @@ pub use encrypt::{convert, decrypt, encrypt};
 pub use exchange::{Confirmation, KeyExchange, Role, SharedSecret, ecdh};
 pub use keys::{PointFormat, PublicKey, SecretKey};
 pub use sign::{
-    DEFAULT_ID, TLS13_ID, compute_e, compute_z, sign, sign_digest, verify, verify_digest,
+    DEFAULT_ID, TLS13_ID, compute_e, compute_z, sign, sign_digest, verify, verify_batch,
+    verify_digest,
 };
 pub use signature::{DerSignature, MAX_DER_LEN, Signature};
 pub use traits::{SigningKey, VerifyingKey};

@@ -504,3 +504,84 @@ fn nonces_are_deterministic_per_input_and_distinct_across_inputs() {
         assert!(seen.insert(h.to_raw()));
     }
 }
+
+#[test]
+fn batch_verification_detects_every_bad_signature() {
+    let mut rng = crate::rng::OsRng;
+    let keys: Vec<SecretKey> = (0..3)
+        .map(|_| SecretKey::random(&mut rng).unwrap())
+        .collect();
+    let ids: [&[u8]; 2] = [DEFAULT_ID, b"device-7"];
+    let msgs: Vec<Vec<u8>> = (0..12u8).map(|i| vec![i; i as usize]).collect();
+    let mut batch = Vec::new();
+    for (i, m) in msgs.iter().enumerate() {
+        // Runs of the same key and ID (Z is reused), then changes.
+        let k = &keys[i / 5];
+        let id = ids[(i / 3) % 2];
+        batch.push((
+            k.public_key(),
+            id,
+            &m[..],
+            sign(k, id, m, &mut rng).unwrap(),
+        ));
+    }
+    verify_batch(&batch).unwrap();
+    verify_batch(&[]).unwrap();
+    for i in 0..batch.len() {
+        // A bad signature anywhere, in every way, is caught.
+        let mut b = batch.clone();
+        let s = b[i].3.to_raw();
+        let mut r = s;
+        r[5] ^= 1;
+        b[i].3 = Signature::from_raw(&r).unwrap();
+        assert_eq!(
+            verify_batch(&b),
+            Err(crate::Error::BadSignature),
+            "r at {i}"
+        );
+        let mut b = batch.clone();
+        let mut t = s;
+        t[40] ^= 0x80;
+        b[i].3 = Signature::from_raw(&t).unwrap();
+        assert_eq!(
+            verify_batch(&b),
+            Err(crate::Error::BadSignature),
+            "s at {i}"
+        );
+        let mut b = batch.clone();
+        b[i].2 = b"another message";
+        assert_eq!(
+            verify_batch(&b),
+            Err(crate::Error::BadSignature),
+            "msg at {i}"
+        );
+        let mut b = batch.clone();
+        b[i].1 = b"another id";
+        assert_eq!(
+            verify_batch(&b),
+            Err(crate::Error::BadSignature),
+            "id at {i}"
+        );
+        let mut b = batch.clone();
+        b[i].0 = keys[(i / 5 + 1) % 3].public_key();
+        assert_eq!(
+            verify_batch(&b),
+            Err(crate::Error::BadSignature),
+            "key at {i}"
+        );
+        // The same signature twice with different messages: one is bad.
+        let mut b = batch.clone();
+        if i > 0 {
+            b[i].3 = b[i - 1].3;
+            assert_eq!(
+                verify_batch(&b),
+                Err(crate::Error::BadSignature),
+                "swap at {i}"
+            );
+        }
+    }
+    let long_id = [0u8; 8192];
+    let mut b = batch.clone();
+    b[3].1 = &long_id;
+    assert!(matches!(verify_batch(&b), Err(crate::Error::Length { .. })));
+}
