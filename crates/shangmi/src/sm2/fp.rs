@@ -70,66 +70,65 @@ fn mac(a: u64, b: u64, c: u64, carry: u64) -> (u64, u64) {
 }
 
 /// Subtracts p from (carry, t) when that value is at least p; the input
-/// is below 2p. The choice is a mask, not a branch.
+/// is below 2p. Computes t - p and adds p back under a mask when that
+/// borrowed past the carry bit: no comparison, no branch.
 #[inline(always)]
 fn reduce_once(t: [u64; 4], carry: u64) -> Fe {
-    // t + (2^256 - p) carries out of 256 bits iff t >= p.
-    let (s0, c) = adc(t[0], 1, 0);
-    let (s1, c) = adc(t[1], 0xffff_ffff, c);
-    let (s2, c) = adc(t[2], 0, c);
-    let (s3, c) = adc(t[3], 0x1_0000_0000, c);
-    let mask = (c | carry).wrapping_neg(); // all ones: take t - p
-    Fe([
-        (s0 & mask) | (t[0] & !mask),
-        (s1 & mask) | (t[1] & !mask),
-        (s2 & mask) | (t[2] & !mask),
-        (s3 & mask) | (t[3] & !mask),
-    ])
+    let (s0, b) = sbb(t[0], P[0], 0);
+    let (s1, b) = sbb(t[1], P[1], b);
+    let (s2, b) = sbb(t[2], P[2], b);
+    let (s3, b) = sbb(t[3], P[3], b);
+    let (_, b) = sbb(carry, 0, b);
+    add_p_masked([s0, s1, s2, s3], b.wrapping_neg())
 }
 
-/// u * (p + 1) / 2^64 = u * 2^192 + u - u * 2^32 * (2^128 + 1), as four
-/// limbs (the value is below 2^256).
+/// s + (p & mask) mod 2^256.
 #[inline(always)]
-fn fold(u: u64) -> [u64; 4] {
+fn add_p_masked(s: [u64; 4], mask: u64) -> Fe {
+    let (r0, c) = adc(s[0], P[0] & mask, 0);
+    let (r1, c) = adc(s[1], P[1] & mask, c);
+    let (r2, c) = adc(s[2], P[2] & mask, c);
+    let (r3, _) = adc(s[3], P[3] & mask, c);
+    Fe([r0, r1, r2, r3])
+}
+
+/// (t1, t2, t3, t4) + u * (p + 1) / 2^64, with the carry out (0 or 1):
+/// one reduction step after the low limb u, which adding u * p clears.
+/// u (p + 1) / 2^64 = u + u 2^192 - (u 2^32)(1 + 2^128): with
+/// lo = u << 32 and hi = u >> 32 that is [u, 0, 0, u] - [lo, hi, lo, hi]
+/// in limbs, applied as a subtraction chain then an addition chain. The
+/// sum is below 2^320 and above t, so a borrow out of the first chain is
+/// always matched by a carry out of the second: the carry out is c ^ b.
+#[inline(always)]
+fn add_fold(t: [u64; 4], u: u64) -> ([u64; 4], u64) {
     let lo = u << 32;
     let hi = u >> 32;
-    let (v0, b) = sbb(u, lo, 0);
-    let (v1, b) = sbb(0, hi, b);
-    let (v2, b) = sbb(0, lo, b);
-    let (v3, _) = sbb(u, hi, b);
-    [v0, v1, v2, v3]
+    let (s1, b) = sbb(t[0], lo, 0);
+    let (s2, b) = sbb(t[1], hi, b);
+    let (s3, b) = sbb(t[2], lo, b);
+    let (s4, b) = sbb(t[3], hi, b);
+    let (s1, c) = adc(s1, u, 0);
+    let (s2, c) = adc(s2, 0, c);
+    let (s3, c) = adc(s3, 0, c);
+    let (s4, c) = adc(s4, u, c);
+    ([s1, s2, s3, s4], c ^ b)
 }
 
-/// Montgomery reduction of a 512-bit value below p * 2^256: t / 2^256 mod p.
-/// Each step clears the low limb u by adding u * p, that is, adds
-/// `fold(u)` one limb up; the carry out of a step's top limb joins the
-/// next step's top limb (fold(u)[3] <= 2^64 - 2^32, so adding the carry
-/// there cannot overflow).
+/// Montgomery reduction of a 512-bit value below p * 2^256: t / 2^256 mod p,
+/// four steps of `add_fold`; the carry out of a step joins the limb above
+/// the next step's window.
 #[inline(always)]
 fn reduce_wide(t: [u64; 8]) -> Fe {
     let [t0, t1, t2, t3, t4, t5, t6, t7] = t;
-    let v = fold(t0);
-    let (t1, c) = adc(t1, v[0], 0);
-    let (t2, c) = adc(t2, v[1], c);
-    let (t3, c) = adc(t3, v[2], c);
-    let (t4, k) = adc(t4, v[3], c);
-    let v = fold(t1);
-    let (t2, c) = adc(t2, v[0], 0);
-    let (t3, c) = adc(t3, v[1], c);
-    let (t4, c) = adc(t4, v[2], c);
-    let (t5, k) = adc(t5, v[3] + k, c);
-    let v = fold(t2);
-    let (t3, c) = adc(t3, v[0], 0);
-    let (t4, c) = adc(t4, v[1], c);
-    let (t5, c) = adc(t5, v[2], c);
-    let (t6, k) = adc(t6, v[3] + k, c);
-    let v = fold(t3);
-    let (t4, c) = adc(t4, v[0], 0);
-    let (t5, c) = adc(t5, v[1], c);
-    let (t6, c) = adc(t6, v[2], c);
-    let (t7, k) = adc(t7, v[3] + k, c);
-    // The value is now (k, t7..t4) < 2p.
-    reduce_once([t4, t5, t6, t7], k)
+    let ([t1, t2, t3, t4], k) = add_fold([t1, t2, t3, t4], t0);
+    let (t5, k) = adc(t5, 0, k);
+    let ([t2, t3, t4, t5], k2) = add_fold([t2, t3, t4, t5], t1);
+    let (t6, k) = adc(t6, k2, k);
+    let ([t3, t4, t5, t6], k2) = add_fold([t3, t4, t5, t6], t2);
+    let (t7, k) = adc(t7, k2, k);
+    let ([t4, t5, t6, t7], k2) = add_fold([t4, t5, t6, t7], t3);
+    // The value is now (k + k2, t7..t4) < 2p, so k + k2 <= 1.
+    reduce_once([t4, t5, t6, t7], k + k2)
 }
 
 /// a * b_i as five limbs, the carries resolved inside the row.
@@ -161,11 +160,7 @@ pub(crate) fn mul(a: &Fe, b: &Fe) -> Fe {
     let mut top = 0u64;
     let mut i = 1;
     loop {
-        let v = fold(t[0]);
-        let (s0, c) = adc(t[1], v[0], 0);
-        let (s1, c) = adc(t[2], v[1], c);
-        let (s2, c) = adc(t[3], v[2], c);
-        let (s3, c) = adc(t[4], v[3], c);
+        let ([s0, s1, s2, s3], c) = add_fold([t[1], t[2], t[3], t[4]], t[0]);
         let s4 = top + c;
         if i == 4 {
             return reduce_once([s0, s1, s2, s3], s4);
@@ -233,6 +228,32 @@ pub(crate) fn double(a: &Fe) -> Fe {
     add(a, a)
 }
 
+/// K * a mod p for a small constant K (2 <= K < 2^32): the five-limb
+/// product L + h 2^256 folds h back as h (2^256 - p), with one more fold
+/// of 2^256 - p under a mask if that carried, then one masked
+/// subtraction of p. Cheaper than repeated doublings from K = 3 on.
+#[inline(always)]
+pub(crate) fn mul_small<const K: u64>(a: &Fe) -> Fe {
+    let a = &a.0;
+    let (l0, c) = mac(0, a[0], K, 0);
+    let (l1, c) = mac(0, a[1], K, c);
+    let (l2, c) = mac(0, a[2], K, c);
+    let (l3, h) = mac(0, a[3], K, c);
+    // h (2^256 - p) = [h, h (2^32 - 1), 0, h 2^32], h < 2^32.
+    let (l0, c) = adc(l0, h, 0);
+    let (l1, c) = adc(l1, (h << 32) - h, c);
+    let (l2, c) = adc(l2, 0, c);
+    let (l3, c) = adc(l3, h << 32, c);
+    // A carry leaves a value below K 2^225: adding 2^256 - p once more
+    // cannot carry again.
+    let m = c.wrapping_neg();
+    let (l0, c) = adc(l0, 1 & m, 0);
+    let (l1, c) = adc(l1, 0xffff_ffff & m, c);
+    let (l2, c) = adc(l2, 0, c);
+    let (l3, _) = adc(l3, 0x1_0000_0000 & m, c);
+    reduce_once([l0, l1, l2, l3], 0)
+}
+
 /// a - b mod p.
 #[inline(always)]
 pub(crate) fn sub(a: &Fe, b: &Fe) -> Fe {
@@ -241,12 +262,7 @@ pub(crate) fn sub(a: &Fe, b: &Fe) -> Fe {
     let (r2, br) = sbb(a.0[2], b.0[2], br);
     let (r3, br) = sbb(a.0[3], b.0[3], br);
     // Add p back when the subtraction borrowed.
-    let mask = br.wrapping_neg();
-    let (r0, c) = adc(r0, P[0] & mask, 0);
-    let (r1, c) = adc(r1, P[1] & mask, c);
-    let (r2, c) = adc(r2, P[2] & mask, c);
-    let (r3, _) = adc(r3, P[3] & mask, c);
-    Fe([r0, r1, r2, r3])
+    add_p_masked([r0, r1, r2, r3], br.wrapping_neg())
 }
 
 /// -a mod p.
@@ -404,6 +420,15 @@ mod tests {
         assert_eq!(sub(a, b).0, f.sub(a, b).0, "sub {a:?} {b:?}");
         assert_eq!(neg(a).0, f.neg(a).0, "neg {a:?}");
         assert_eq!(double(a).0, f.add(a, a).0, "double {a:?}");
+        let a2 = f.add(a, a);
+        let a3 = f.add(&a2, a);
+        let a4 = f.add(&a2, &a2);
+        let a8 = f.add(&a4, &a4);
+        assert_eq!(mul_small::<3>(a).0, a3.0, "3a {a:?}");
+        assert_eq!(mul_small::<4>(a).0, a4.0, "4a {a:?}");
+        assert_eq!(mul_small::<8>(a).0, a8.0, "8a {a:?}");
+        let a12 = f.add(&a8, &a4);
+        assert_eq!(mul_small::<12>(a).0, a12.0, "12a {a:?}");
     }
 
     #[test]

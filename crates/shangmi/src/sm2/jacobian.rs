@@ -105,9 +105,9 @@ impl Jacobian {
         let beta = fp::mul(&self.x, &gamma);
         // alpha = 3 (X - delta)(X + delta)
         let t = fp::mul(&fp::sub(&self.x, &delta), &fp::add(&self.x, &delta));
-        let alpha = fp::add(&fp::double(&t), &t);
+        let alpha = fp::mul_small::<3>(&t);
         // X3 = alpha^2 - 8 beta
-        let beta4 = fp::double(&fp::double(&beta));
+        let beta4 = fp::mul_small::<4>(&beta);
         let x3 = fp::sub(&fp::square(&alpha), &fp::double(&beta4));
         // Z3 = (Y + Z)^2 - gamma - delta
         let z3 = fp::sub(
@@ -116,7 +116,7 @@ impl Jacobian {
         );
         // Y3 = alpha (4 beta - X3) - 8 gamma^2
         let g2 = fp::square(&gamma);
-        let g8 = fp::double(&fp::double(&fp::double(&g2)));
+        let g8 = fp::mul_small::<8>(&g2);
         let y3 = fp::sub(&fp::mul(&alpha, &fp::sub(&beta4, &x3)), &g8);
         Jacobian {
             x: x3,
@@ -188,7 +188,7 @@ impl Jacobian {
         let s2 = fp::mul(&fp::mul(&q.y, &self.z), &z1z1);
         let h = fp::sub(&u2, &self.x);
         let hh = fp::square(&h);
-        let i = fp::double(&fp::double(&hh));
+        let i = fp::mul_small::<4>(&hh);
         let j = fp::mul(&h, &i);
         let r = fp::double(&fp::sub(&s2, &self.y));
         let dbl = fp::is_zero(&h) & fp::is_zero(&r);
@@ -230,6 +230,7 @@ impl Jacobian {
     }
 
     /// P + Q, variable time (public inputs only).
+    #[inline(always)]
     pub fn add_vartime(&self, q: &Jacobian) -> Jacobian {
         if bool::from(self.is_identity()) {
             return *q;
@@ -242,6 +243,7 @@ impl Jacobian {
     }
 
     /// P + Q for an affine Q, variable time (public inputs only).
+    #[inline(always)]
     pub fn add_affine_vartime(&self, q: &AffineFe) -> Jacobian {
         if bool::from(self.is_identity()) {
             return Jacobian::from_affine(q);
