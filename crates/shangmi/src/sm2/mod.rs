@@ -32,6 +32,8 @@ mod safegcd;
 pub(crate) mod sign;
 mod signature;
 mod traits;
+#[cfg(target_arch = "x86_64")]
+mod x86;
 
 pub use encrypt::{
     Ciphertext, CiphertextFormat, Order, PointPrefix, ciphertext_len, convert_ciphertext,

@@ -115,6 +115,16 @@ const WINDOWS: usize = 52; // 52 * 5 = 260 >= 257
 
 /// k * P for a secret k, constant time.
 pub(crate) fn mul_ct(p: &Jacobian, k: &[u64; 4]) -> Jacobian {
+    #[cfg(target_arch = "x86_64")]
+    if super::x86::available() {
+        return super::x86::mul_ct(p, k);
+    }
+    mul_ct_impl(p, k)
+}
+
+/// The body of [`mul_ct`], inlined into each dispatched copy.
+#[inline(always)]
+pub(crate) fn mul_ct_impl(p: &Jacobian, k: &[u64; 4]) -> Jacobian {
     let mut k = reduce_scalar(k);
     // table[j] = (j + 1) P
     let mut table = [Jacobian::IDENTITY; 16];
@@ -196,7 +206,12 @@ pub(crate) type CombTable = [[AffineFe; COMB_ENTRIES]; COMB_ROWS];
 pub(crate) fn mul_base(k: &[u64; 4]) -> Jacobian {
     #[cfg(feature = "std")]
     {
-        comb(tables::comb(), k)
+        let t = tables::comb();
+        #[cfg(target_arch = "x86_64")]
+        if super::x86::available() {
+            return super::x86::comb(t, k);
+        }
+        comb(t, k)
     }
     #[cfg(not(feature = "std"))]
     {
@@ -207,7 +222,8 @@ pub(crate) fn mul_base(k: &[u64; 4]) -> Jacobian {
 /// k * G from the comb table.
 #[cfg_attr(not(feature = "std"), allow(dead_code))]
 #[allow(clippy::needless_range_loop)] // parallel limb arrays read clearer by index
-fn comb(table: &CombTable, k: &[u64; 4]) -> Jacobian {
+#[inline(always)]
+pub(crate) fn comb(table: &CombTable, k: &[u64; 4]) -> Jacobian {
     let mut k = reduce_scalar(k);
     let mut acc = Jacobian::IDENTITY;
     for (i, row) in table.iter().enumerate() {
@@ -287,6 +303,16 @@ const WNAF_P: u32 = 5;
 
 /// s * G + t * P for PUBLIC s, t and P, variable time.
 pub(crate) fn mul_double_vartime(s: &[u64; 4], t: &[u64; 4], p: &Jacobian) -> Jacobian {
+    #[cfg(target_arch = "x86_64")]
+    if super::x86::available() {
+        return super::x86::mul_double_vartime(s, t, p);
+    }
+    mul_double_vartime_impl(s, t, p)
+}
+
+/// The body of [`mul_double_vartime`], inlined into each dispatched copy.
+#[inline(always)]
+pub(crate) fn mul_double_vartime_impl(s: &[u64; 4], t: &[u64; 4], p: &Jacobian) -> Jacobian {
     let s = reduce_scalar(s);
     let t = reduce_scalar(t);
     // Odd multiples P, 3P, ..., 15P.
@@ -442,6 +468,14 @@ mod tests {
     use crate::sm2::point::{Affine, Point};
     use proptest::prelude::*;
 
+    #[test]
+    fn the_dispatched_kernels_are_in_use_where_available() {
+        // On a CPU with BMI2 the other tests compare the BMI2 copies with
+        // the portable bodies; say which ran.
+        #[cfg(target_arch = "x86_64")]
+        std::eprintln!("BMI2 kernels: {}", crate::sm2::x86::available());
+    }
+
     fn affine(j: &Jacobian) -> Option<Affine> {
         Point::from_jacobian(j).to_affine(&SM2P256V1).ok()
     }
@@ -513,8 +547,20 @@ mod tests {
     fn check_scalar(k: &[u64; 4]) {
         let want = generic(&g(), k);
         assert_eq!(affine(&mul_base(k)), want, "comb, k = {k:x?}");
+        // The portable kernels (the dispatched ones above may be the
+        // BMI2 copies).
+        assert_eq!(
+            affine(&comb(tables::comb(), k)),
+            want,
+            "portable comb, k = {k:x?}"
+        );
         let gj = Jacobian::from_affine(&generator());
         assert_eq!(affine(&mul_ct(&gj, k)), want, "window on G, k = {k:x?}");
+        assert_eq!(
+            affine(&mul_ct_impl(&gj, k)),
+            want,
+            "portable window, k = {k:x?}"
+        );
         // On a second point, and on -G.
         let p = g().mul_ct_generic(&[0x1234_5678, 7, 0, 9], &SM2P256V1);
         assert_eq!(
@@ -657,6 +703,7 @@ mod tests {
             // (p is the identity only if e = 0 mod n.)
             if !bool::from(p.is_identity(c)) {
                 prop_assert_eq!(affine(&mul_double_vartime(&s, &t, &p.to_jacobian())), want);
+                prop_assert_eq!(affine(&mul_double_vartime_impl(&s, &t, &p.to_jacobian())), want);
             }
         }
     }
