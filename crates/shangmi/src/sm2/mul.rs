@@ -9,8 +9,8 @@
 //!   `std`), one masked row scan and one mixed addition per row and no
 //!   doubling;
 //! * [`mul_double_vartime`]: s * G + t * P for PUBLIC s, t and P
-//!   (verification): interleaved wNAF, width 8 for G from a precomputed
-//!   affine table (under `std`), width 5 for P.
+//!   (verification): interleaved wNAF, width 10 for G from a precomputed
+//!   affine table of 256 odd multiples (under `std`), width 5 for P.
 //!
 //! Which additions need the doubling case. The constant-time loops use the
 //! cheaper additions that handle only the identity (`*_distinct`) wherever
@@ -249,16 +249,21 @@ pub(crate) fn comb(table: &CombTable, k: &[u64; 4]) -> Jacobian {
     acc
 }
 
+const _: () = assert!(WNAF_P <= 15);
+#[cfg(feature = "std")]
+const _: () = assert!(WNAF_G <= 15);
+
 // The proof above, for these parameters: the second-highest row cannot
 // meet a doubling, (2^(w-1) + 1) 2^(w (rows - 2)) < 2^255 < n.
 const _: () = assert!(COMB_W * COMB_ROWS as u32 >= 257);
 const _: () = assert!(COMB_W * (COMB_ROWS as u32 - 1) <= 255);
 const _: () = assert!(W * WINDOWS as u32 >= 257);
 
-/// wNAF of a public scalar k < 2^256 with width w: digits odd or zero,
-/// |d| < 2^(w-1), at most one nonzero digit in any w consecutive ones.
-fn wnaf(k: &[u64; 4], w: u32) -> [i8; 257] {
-    let mut out = [0i8; 257];
+/// wNAF of a public scalar k < 2^256 with width w (2 <= w <= 15): digits
+/// odd or zero, |d| < 2^(w-1), at most one nonzero digit in any w
+/// consecutive ones.
+fn wnaf(k: &[u64; 4], w: u32) -> [i16; 257] {
+    let mut out = [0i16; 257];
     let mut k = [k[0], k[1], k[2], k[3], 0u64];
     let window = 1i64 << w;
     let mut i = 0;
@@ -268,7 +273,7 @@ fn wnaf(k: &[u64; 4], w: u32) -> [i8; 257] {
             if d >= window / 2 {
                 d -= window;
             }
-            out[i] = d as i8;
+            out[i] = d as i16;
             // k -= d
             if d >= 0 {
                 let mut borrow = d as u64;
@@ -367,7 +372,7 @@ fn odd_multiples_affine_g() -> [AffineFe; 8] {
 
 /// wNAF width for G in verification (with the table).
 #[cfg(feature = "std")]
-const WNAF_G: u32 = 8;
+const WNAF_G: u32 = 10;
 
 /// Whether the x coordinate of the Jacobian point q, reduced mod n,
 /// equals v (plain limbs, v < n): x = X / Z^2 is v or v + n (when below
@@ -686,6 +691,46 @@ mod tests {
         }
         assert!(found > 0);
         assert!(!x_mod_n_equals_vartime(&Jacobian::IDENTITY, &[0; 4]));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn wnaf_digits_rebuild_the_scalar(k in any::<[u64; 4]>(), w in 2u32..=12) {
+            let d = wnaf(&k, w);
+            // sum d_i 2^i as a 5-limb two's-complement accumulation
+            let mut acc = [0u64; 5];
+            let mut last_nonzero: Option<usize> = None;
+            for (i, &di) in d.iter().enumerate() {
+                if di == 0 {
+                    continue;
+                }
+                prop_assert!(di % 2 != 0 && (di.unsigned_abs() as u32) < (1 << (w - 1)));
+                if let Some(j) = last_nonzero {
+                    prop_assert!(i - j >= w as usize, "digits {j} and {i} too close");
+                }
+                last_nonzero = Some(i);
+                // add di * 2^i
+                let v = (di.unsigned_abs() as u128) << (i % 64);
+                let limb = i / 64;
+                let mut add = [0u64; 5];
+                add[limb] = v as u64;
+                if limb + 1 < 5 {
+                    add[limb + 1] = (v >> 64) as u64;
+                }
+                let mut c = 0u128;
+                for j in 0..5 {
+                    let t = if di > 0 {
+                        acc[j] as u128 + add[j] as u128 + c
+                    } else {
+                        (acc[j] as u128).wrapping_sub(add[j] as u128 + c)
+                    };
+                    acc[j] = t as u64;
+                    c = if di > 0 { t >> 64 } else { (t >> 64) & 1 };
+                }
+            }
+            prop_assert_eq!(acc, [k[0], k[1], k[2], k[3], 0]);
+        }
     }
 
     proptest! {

@@ -126,6 +126,26 @@ impl Point {
         })
     }
 
+    /// The affine forms of two points with one inversion (Montgomery's
+    /// trick: 1 / (z1 z2) times z2, resp. z1); `Err` if either is the
+    /// identity.
+    pub fn to_affine_pair(self, other: Point, c: &Curve) -> Result<(Affine, Affine)> {
+        if !is_sm2(c) {
+            return Ok((self.to_affine(c)?, other.to_affine(c)?));
+        }
+        if crate::ct::declassify(self.is_identity(c) | other.is_identity(c)) {
+            return Err(Error::InvalidPoint);
+        }
+        let inv = fp::invert(&fp::mul(&self.z, &other.z));
+        let zi1 = fp::mul(&inv, &other.z);
+        let zi2 = fp::mul(&inv, &self.z);
+        let aff = |p: &Point, zi: &Fe| Affine {
+            x: fp::to_be_bytes(&fp::mul(&p.x, zi)),
+            y: fp::to_be_bytes(&fp::mul(&p.y, zi)),
+        };
+        Ok((aff(&self, &zi1), aff(&other, &zi2)))
+    }
+
     /// P + Q, complete (RCB 2016 Algorithm 1).
     pub fn add(&self, q: &Point, c: &Curve) -> Point {
         let f = &c.p;
@@ -282,7 +302,12 @@ mod tests {
             let a = g.mul_ct_generic(&k, c).to_affine(c).unwrap();
             let b = Point::mul_generator(&k, c).to_affine(c).unwrap();
             assert_eq!(a, b, "seed {seed}");
+            let q = g.double(c);
+            let (x, y) = Point::mul_generator(&k, c).to_affine_pair(q, c).unwrap();
+            assert_eq!((x, y), (a, q.to_affine(c).unwrap()), "pair, seed {seed}");
         }
+        assert!(g.to_affine_pair(Point::identity(c), c).is_err());
+        assert!(Point::identity(c).to_affine_pair(g, c).is_err());
         assert!(
             Point::mul_generator(&[0; 4], c).to_affine(c).is_err(),
             "0 * G is the identity"
