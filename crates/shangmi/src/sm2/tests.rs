@@ -585,3 +585,43 @@ fn batch_verification_detects_every_bad_signature() {
     b[3].1 = &long_id;
     assert!(matches!(verify_batch(&b), Err(crate::Error::Length { .. })));
 }
+
+/// The key exchange on sm2p256v1 (whose public combination
+/// P + x-bar R takes the variable-time path) against the same formula on
+/// the generic arithmetic: K = KDF(x_V || y_V || Z_A || Z_B).
+#[test]
+fn key_exchange_on_the_recommended_curve_matches_the_generic_formula() {
+    let c = &SM2P256V1;
+    let n = &c.n;
+    let mut rng = crate::rng::OsRng;
+    for _ in 0..4 {
+        let a = SecretKey::random(&mut rng).unwrap();
+        let b = SecretKey::random(&mut rng).unwrap();
+        let ra = SecretKey::random(&mut rng).unwrap();
+        let rb = SecretKey::random(&mut rng).unwrap();
+        let ka = KeyExchange::with_ephemeral(Role::Initiator, &a, b"A", &b.public_key(), b"B", &ra)
+            .unwrap();
+        let mut got = [0u8; 40];
+        ka.finish(&rb.public_key(), &mut got).unwrap();
+        // x-bar = 2^127 + (x mod 2^127)
+        let xbar = |x: &[u8; 32]| {
+            let mut v = [0u8; 32];
+            v[16..].copy_from_slice(&x[16..]);
+            v[16] = (v[16] & 0x7f) | 0x80;
+            n.decode_be(&v).0
+        };
+        let t = n.add(&a.d, &n.mul(&xbar(ra.public_key().x()), &ra.d));
+        let sum = b.public_key().to_point().add(
+            &rb.public_key()
+                .to_point()
+                .mul_ct_generic(&n.to_limbs(&xbar(rb.public_key().x())), c),
+            c,
+        );
+        let v = sum.mul_ct_generic(&n.to_limbs(&t), c).to_affine(c).unwrap();
+        let za = compute_z(&a.public_key(), b"A").unwrap();
+        let zb = compute_z(&b.public_key(), b"B").unwrap();
+        let mut want = [0u8; 40];
+        crate::kdf::sm2_kdf(&[&v.x[..], &v.y, &za, &zb].concat(), &mut want);
+        assert_eq!(got, want);
+    }
+}
