@@ -66,6 +66,7 @@ impl zeroize::Zeroize for Jacobian {
 impl AffineFe {
     /// The limbs of x then y.
     #[inline(always)]
+    #[cfg_attr(not(feature = "std"), allow(dead_code))] // the comb table, std only
     pub fn to_limbs(self) -> [u64; 8] {
         let (x, y) = (self.x.0, self.y.0);
         [x[0], x[1], x[2], x[3], y[0], y[1], y[2], y[3]]
