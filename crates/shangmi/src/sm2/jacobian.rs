@@ -126,7 +126,7 @@ impl Jacobian {
     }
 
     /// -P.
-    #[inline(always)]
+    #[cfg(test)]
     pub fn neg(&self) -> Self {
         Jacobian {
             x: self.x,
@@ -292,7 +292,7 @@ impl Jacobian {
 
     /// The affine point, and whether it is not the identity (which steers
     /// no branch here: the caller decides what is public).
-    #[cfg_attr(feature = "std", allow(dead_code))] // tables without std, tests
+    #[cfg(test)]
     pub fn to_affine(self) -> (AffineFe, Choice) {
         let zi = fp::invert(&self.z);
         let zi2 = fp::square(&zi);
@@ -305,6 +305,32 @@ impl Jacobian {
             !self.is_identity(),
         )
     }
+}
+
+/// Converts N points, none the identity, to affine form with one
+/// inversion (Montgomery's trick: 3(N - 1) multiplications besides the
+/// conversions). Constant time; no allocation.
+pub(crate) fn batch_to_affine_array<const N: usize>(points: &[Jacobian; N]) -> [AffineFe; N] {
+    let mut prefix = [fp::ONE; N];
+    let mut acc = fp::ONE;
+    for (pre, p) in prefix.iter_mut().zip(points.iter()) {
+        *pre = acc;
+        acc = fp::mul(&acc, &p.z);
+    }
+    let mut inv = fp::invert(&acc);
+    let mut out = [AffineFe::default(); N];
+    for i in (0..N).rev() {
+        let p = &points[i];
+        let zi = fp::mul(&inv, &prefix[i]);
+        inv = fp::mul(&inv, &p.z);
+        let zi2 = fp::square(&zi);
+        let zi3 = fp::mul(&zi2, &zi);
+        out[i] = AffineFe {
+            x: fp::mul(&p.x, &zi2),
+            y: fp::mul(&p.y, &zi3),
+        };
+    }
+    out
 }
 
 /// Converts many points to affine form with one inversion (Montgomery's

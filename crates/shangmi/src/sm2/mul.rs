@@ -317,19 +317,34 @@ pub(crate) fn mul_double_vartime(s: &[u64; 4], t: &[u64; 4], p: &Jacobian) -> Ja
 #[inline(always)]
 pub(crate) fn mul_double_vartime_impl(s: &[u64; 4], t: &[u64; 4], p: &Jacobian) -> Jacobian {
     let s = reduce_scalar(s);
-    let t = reduce_scalar(t);
-    // Odd multiples P, 3P, ..., 15P.
-    let mut tp = [*p; 1 << (WNAF_P - 2)];
+    // With P the identity, t P contributes nothing (and P's multiples have
+    // no affine form).
+    let t = if bool::from(p.is_identity()) {
+        [0; 4]
+    } else {
+        reduce_scalar(t)
+    };
+    // Odd multiples P, 3P, ..., 15P, affine (one inversion saves more in
+    // the ~43 additions, mixed instead of full, than it costs).
+    let mut tpj = [*p; 1 << (WNAF_P - 2)];
     let p2 = p.double();
-    for j in 1..tp.len() {
-        tp[j] = tp[j - 1].add_vartime(&p2);
+    for j in 1..tpj.len() {
+        tpj[j] = tpj[j - 1].add_vartime(&p2);
     }
-    let nt = wnaf(&t, WNAF_P);
+    let tp = super::jacobian::batch_to_affine_array(&tpj);
     #[cfg(feature = "std")]
     let (tg, wg) = (tables::wnaf_g(), WNAF_G);
     #[cfg(not(feature = "std"))]
     let (tg, wg) = (&odd_multiples_affine_g(), 5);
-    let ns = wnaf(&s, wg);
+    joint_wnaf(&s, tg, wg, &t, &tp)
+}
+
+/// s G + t P from the odd multiples of G (width `wg`) and of P (width
+/// `WNAF_P`), affine; variable time.
+#[inline(always)]
+fn joint_wnaf(s: &[u64; 4], tg: &[AffineFe], wg: u32, t: &[u64; 4], tp: &[AffineFe]) -> Jacobian {
+    let nt = wnaf(t, WNAF_P);
+    let ns = wnaf(s, wg);
     let top = (0..257).rev().find(|&i| ns[i] != 0 || nt[i] != 0);
     let mut acc = Jacobian::IDENTITY;
     let Some(top) = top else { return acc };
@@ -347,27 +362,28 @@ pub(crate) fn mul_double_vartime_impl(s: &[u64; 4], t: &[u64; 4], p: &Jacobian) 
         }
         let d = nt[i];
         if d > 0 {
-            acc = acc.add_vartime(&tp[(d / 2) as usize]);
+            acc = acc.add_affine_vartime(&tp[(d / 2) as usize]);
         } else if d < 0 {
-            acc = acc.add_vartime(&tp[(-d / 2) as usize].neg());
+            let q = tp[(-d / 2) as usize];
+            acc = acc.add_affine_vartime(&AffineFe {
+                x: q.x,
+                y: super::fp::neg(&q.y),
+            });
         }
     }
     acc
 }
 
 /// G, 3G, ..., 15G, affine, computed per call (builds without `std`).
-#[cfg(not(feature = "std"))]
+#[cfg(any(test, not(feature = "std")))]
 fn odd_multiples_affine_g() -> [AffineFe; 8] {
     let g = Jacobian::from_affine(&generator());
     let g2 = g.double();
-    let mut out = [generator(); 8];
-    let mut acc = g;
-    for o in out.iter_mut().skip(1) {
-        acc = acc.add_vartime(&g2);
-        let (a, _) = acc.to_affine();
-        *o = a;
+    let mut pts = [g; 8];
+    for j in 1..8 {
+        pts[j] = pts[j - 1].add_vartime(&g2);
     }
-    out
+    super::jacobian::batch_to_affine_array(&pts)
 }
 
 /// wNAF width for G in verification (with the table).
@@ -664,6 +680,37 @@ mod tests {
                     "s {s:x?} t {t:x?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn the_no_std_verification_table_works() {
+        // Without std, verification builds G .. 15G per call and uses
+        // width 5 for G too; check that path here (tests run with std).
+        let small = odd_multiples_affine_g();
+        for (a, b) in small.iter().zip(tables::wnaf_g().iter()) {
+            assert_eq!(a.to_limbs(), b.to_limbs());
+        }
+        let c = &SM2P256V1;
+        let p = g().mul_ct_generic(&[77, 0, 5, 0], c);
+        let pj = p.to_jacobian();
+        let p2 = pj.double();
+        let mut tpj = [pj; 1 << (WNAF_P - 2)];
+        for j in 1..tpj.len() {
+            tpj[j] = tpj[j - 1].add_vartime(&p2);
+        }
+        let tp = crate::sm2::jacobian::batch_to_affine_array(&tpj);
+        for (s, t) in [
+            ([1u64, 2, 3, 4], [5u64, 6, 7, 8]),
+            ([0; 4], [9, 0, 0, 0]),
+            ([u64::MAX, 0, 0, 1], [0; 4]),
+        ] {
+            let want = g()
+                .mul_ct_generic(&s, c)
+                .add(&p.mul_ct_generic(&t, c), c)
+                .to_affine(c)
+                .ok();
+            assert_eq!(affine(&joint_wnaf(&s, &small, 5, &t, &tp)), want);
         }
     }
 
