@@ -83,25 +83,6 @@ impl AffineFe {
 }
 
 impl Jacobian {
-    /// The limbs of X, Y, Z.
-    #[inline(always)]
-    pub fn to_limbs(self) -> [u64; 12] {
-        let (x, y, z) = (self.x.0, self.y.0, self.z.0);
-        [
-            x[0], x[1], x[2], x[3], y[0], y[1], y[2], y[3], z[0], z[1], z[2], z[3],
-        ]
-    }
-
-    /// From the limbs of X, Y, Z.
-    #[inline(always)]
-    pub fn from_limbs(l: &[u64; 12]) -> Self {
-        Jacobian {
-            x: Fe([l[0], l[1], l[2], l[3]]),
-            y: Fe([l[4], l[5], l[6], l[7]]),
-            z: Fe([l[8], l[9], l[10], l[11]]),
-        }
-    }
-
     /// The identity (1 : 1 : 0).
     pub const IDENTITY: Jacobian = Jacobian {
         x: fp::ONE,
@@ -208,7 +189,7 @@ impl Jacobian {
     }
 
     /// P + Q for every P and Q.
-    #[inline(always)]
+    #[cfg(test)]
     pub fn add_complete(&self, q: &Jacobian) -> Jacobian {
         let (mut r, dbl) = self.add_raw(q);
         r.conditional_assign(&self.double(), dbl);

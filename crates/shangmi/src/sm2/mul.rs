@@ -34,8 +34,9 @@
 //! Every scalar is first reduced modulo n (one masked subtraction), so the
 //! argument holds for any 256-bit input.
 
+use super::field::Fe;
 use super::jacobian::{AffineFe, Jacobian};
-use subtle::{Choice, ConstantTimeEq};
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroize;
 
 /// The group order n, least significant limb first.
@@ -135,41 +136,50 @@ pub(crate) fn mul_ct_impl(p: &Jacobian, k: &[u64; 4]) -> Jacobian {
             table[j - 1].add_distinct(p)
         };
     }
-    let mut flat = [[0u64; 12]; 16];
-    for (f, t) in flat.iter_mut().zip(table.iter()) {
-        *f = t.to_limbs();
+    // Affine entries (one inversion), so that the 51 window additions are
+    // mixed. When P is the identity so is every entry: Z is replaced by 1
+    // for the inversion and the result is replaced by the identity at the
+    // end, both by masks.
+    let p_is_id = p.is_identity();
+    for t in table.iter_mut() {
+        t.z = Fe::conditional_select(&t.z, &super::fp::ONE, p_is_id);
     }
+    let aff = super::jacobian::batch_to_affine_array(&table);
     table.zeroize();
+    let mut flat = [[0u64; 8]; 16];
+    for (f, a) in flat.iter_mut().zip(aff.iter()) {
+        *f = a.to_limbs();
+    }
     let table = &flat;
     let (mag, neg) = booth(&k, W, WINDOWS - 1);
-    let mut acc = select(table, mag, neg);
+    let mut acc = Jacobian::IDENTITY.add_affine_distinct(&select(table, mag, neg), mag.ct_eq(&0));
     for i in (0..WINDOWS - 1).rev() {
         for _ in 0..W {
             acc = acc.double();
         }
         let (mag, neg) = booth(&k, W, i);
         let sel = select(table, mag, neg);
+        let skip = mag.ct_eq(&0);
         acc = if i == 0 {
-            acc.add_complete(&sel)
+            acc.add_affine_complete(&sel, skip)
         } else {
-            acc.add_distinct(&sel)
+            acc.add_affine_distinct(&sel, skip)
         };
     }
     flat.zeroize();
     k.zeroize();
+    acc.conditional_assign(&Jacobian::IDENTITY, p_is_id);
     acc
 }
 
-/// The entry of magnitude `mag` (0: the identity), negated when `neg`: a
-/// masked scan of the whole table.
+/// The affine entry of magnitude `mag` (anything when `mag` = 0: the
+/// caller skips it), negated when `neg`: a masked scan of the whole table.
 #[inline(always)]
-fn select(table: &[[u64; 12]; 16], mag: u64, neg: Choice) -> Jacobian {
-    let r = scan(table, mag);
-    // mag = 0 selected nothing: that is (0, 0, 0), an identity (Z = 0).
-    let p = Jacobian::from_limbs(&r);
-    Jacobian {
-        y: super::fp::conditional_neg(&p.y, neg),
-        ..p
+fn select(table: &[[u64; 8]; 16], mag: u64, neg: Choice) -> AffineFe {
+    let a = AffineFe::from_limbs(&scan(table, mag));
+    AffineFe {
+        x: a.x,
+        y: super::fp::conditional_neg(&a.y, neg),
     }
 }
 
