@@ -661,6 +661,28 @@ mod tests {
     }
 
     #[test]
+    fn identities_of_any_form_convert_to_a_valid_identity() {
+        let c = &SM2P256V1;
+        // An addition of opposite points leaves Z = 0 with any X, Y.
+        let gj = Jacobian::from_affine(&generator());
+        let zero = crate::sm2::field::Fe::default();
+        for id in [
+            Jacobian::IDENTITY,
+            gj.add_vartime(&gj.neg()),
+            Jacobian {
+                x: zero,
+                y: zero,
+                z: zero,
+            },
+        ] {
+            let p = Point::from_jacobian(&id);
+            assert!(bool::from(p.is_identity(c)));
+            assert_eq!(p.add(&g(), c).to_affine(c).ok(), g().to_affine(c).ok());
+            assert!(affine(&p.to_jacobian().add_vartime(&gj)).is_some());
+        }
+    }
+
+    #[test]
     fn double_scalar_edges() {
         let c = &SM2P256V1;
         let gj = Jacobian::from_affine(&generator());

@@ -247,14 +247,22 @@ impl Point {
     }
 
     /// From Jacobian (X : Y : Z), x = X/Z^2, to these homogeneous
-    /// coordinates (XZ : Y : Z^3) on sm2p256v1.
+    /// coordinates (XZ : Y : Z^3) on sm2p256v1; the identity becomes
+    /// (0 : 1 : 0) (a masked selection), a valid input for the complete
+    /// formulas.
     pub(crate) fn from_jacobian(j: &Jacobian) -> Point {
         let z2 = fp::square(&j.z);
-        Point {
+        let p = Point {
             x: fp::mul(&j.x, &j.z),
             y: j.y,
             z: fp::mul(&z2, &j.z),
-        }
+        };
+        let id = Point {
+            x: Fe::default(),
+            y: fp::ONE,
+            z: Fe::default(),
+        };
+        Point::conditional_select(&p, &id, j.is_identity())
     }
 
     /// To Jacobian coordinates (XZ : YZ^2 : Z) on sm2p256v1.
