@@ -2,8 +2,9 @@
 //! Jacobian points:
 //!
 //! * [`mul_ct`]: k * P for a secret k, a fixed signed 5-bit window (Booth
-//!   recoding, 52 windows), each table entry chosen by a masked scan of all
-//!   sixteen and negated by a masked selection;
+//!   recoding, 52 windows) over the affine multiples P .. 16P (one
+//!   inversion), each entry chosen by a masked scan of all sixteen and
+//!   negated by a masked selection, added with a mixed addition;
 //! * [`mul_base`]: k * G for a secret k, a comb over a precomputed table of
 //!   affine multiples `d * 2^(6i) * G` (43 rows of 32, built once under
 //!   `std`), one masked row scan and one mixed addition per row and no
@@ -21,9 +22,10 @@
 //!   0 <= K <= k / 2^(5(i+1)) + 1, and it meets d_i P. For i >= 1,
 //!   32 K <= n / 32 + 32 < n - 16, so 32 K = +-d_i (mod n) forces
 //!   32 K = |d_i| as integers, that is K = 0 and d_i = 0: both operands
-//!   are the identity. Only the last addition (i = 0) can double (e.g.
-//!   k = n - 2), and it is complete. Table entries j P + P (2 <= j <= 15)
-//!   never double since j != +-1 mod n.
+//!   are the identity. Only the last addition (i = 0) can double (for
+//!   k = n - 6, say: its last digit is -3 and 32 K = n - 3), and it is
+//!   complete. Table entries j P + P (2 <= j <= 15) never double since
+//!   j != +-1 mod n.
 //! * Comb. Adding rows from the bottom, the accumulator before row i is
 //!   L_i G with |L_i| <= 2^(6i - 1), and it meets d_i 2^(6i) G with
 //!   |d_i| <= 32. For i <= 41, |L_i -+ d_i 2^(6i)| < 33 * 2^246 < n, so a
