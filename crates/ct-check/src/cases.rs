@@ -68,6 +68,7 @@ pub static ALL: &[Case] = &[
     Case { name: "sm2-decrypt", run: sm2_decrypt },
     Case { name: "sm2-exchange", run: sm2_exchange },
     Case { name: "sm2-ecdh", run: sm2_ecdh },
+    Case { name: "sm2-edge-scalars", run: sm2_edge_scalars },
 ];
 
 /// A table lookup indexed by a secret: memcheck must flag it.
@@ -266,6 +267,51 @@ fn sm2_ecdh() {
     let Some(pb) = published(&b) else { return };
     if let Ok(s) = sm2::ecdh(&a, &pb) {
         public(s.as_bytes());
+    }
+}
+
+/// Private keys at the edges of the scalar range (1, 2, n - 6, n - 2),
+/// where the last addition of the fixed-window and comb loops meets the
+/// identity or the doubling case: key generation (k * G), ECDH (k * P)
+/// and signing with each, the key secret.
+fn sm2_edge_scalars() {
+    const N_MINUS: [u8; 31] = [
+        0xff, 0xff, 0xff, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0x72, 0x03, 0xdf, 0x6b, 0x21, 0xc6, 0x05, 0x2b, 0x53, 0xbb, 0xf4, 0x09, 0x39, 0xd5,
+        0x41,
+    ];
+    let Some(peer) = sm2::SecretKey::from_bytes(&bytes::<32>(51))
+        .ok()
+        .and_then(|k| published(&k))
+    else {
+        return;
+    };
+    // n ends in ...23: n - 6 ends in 1d, n - 2 in 21.
+    for last in [None, Some(0x1d), Some(0x21)] {
+        for small in [1u8, 2] {
+            let mut d = [0u8; 32];
+            match last {
+                Some(l) => {
+                    d[..31].copy_from_slice(&N_MINUS);
+                    d[31] = l;
+                }
+                None => d[31] = small,
+            }
+            secret(&d);
+            let Ok(key) = sm2::SecretKey::from_bytes(&d) else {
+                continue;
+            };
+            public(&key.public_key());
+            if let Ok(s) = sm2::ecdh(&key, &peer) {
+                public(s.as_bytes());
+            }
+            if let Ok(sig) = sm2::sign(&key, sm2::DEFAULT_ID, b"edge", &mut SecretRng(52)) {
+                public(&sig);
+            }
+            if last.is_some() {
+                break;
+            }
+        }
     }
 }
 

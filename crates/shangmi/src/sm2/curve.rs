@@ -162,6 +162,10 @@ const fn nib(c: u8) -> u8 {
 const SM2_P: [u8; 32] = hex32("FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFF");
 const SM2_N: [u8; 32] = hex32("FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123");
 
+/// The field modulus of sm2p256v1 with its constants (for the
+/// specialised field).
+pub(crate) const SM2P256V1_P: Modulus = Modulus::new(&SM2_P);
+
 /// sm2p256v1, OID 1.2.156.10197.1.301.
 pub(crate) static SM2P256V1: Curve = Curve::new(
     SM2_P,

@@ -273,8 +273,7 @@ pub fn encrypt_into<R: TryCryptoRng + ?Sized>(
             continue;
         }
         let kl = Zeroizing::new(c.n.to_limbs(&k));
-        let c1 = Point::mul_generator(&kl, c).to_affine(c)?;
-        let shared = pb.mul_ct(&kl, c).to_affine(c)?;
+        let (c1, shared) = Point::mul_generator(&kl, c).to_affine_pair(pb.mul_ct(&kl, c), c)?;
         if let Some(n) = encrypt_with(&c1, &shared, msg, format, out)? {
             return Ok(n);
         }

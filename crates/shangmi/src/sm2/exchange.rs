@@ -4,7 +4,8 @@
 use super::curve::Curve;
 use super::field::Fe;
 use super::keys::{PublicKey, SecretKey};
-use super::point::Affine;
+use super::mul;
+use super::point::{Affine, Point};
 use super::sign::compute_z;
 use crate::kdf::Sm2Kdf;
 use crate::rng::TryCryptoRng;
@@ -130,8 +131,20 @@ impl KeyExchange {
         // t = (d + x-bar * r) mod n
         let t = n.add(&self.key.d, &n.mul(&x_own, &self.r));
         // V = h * t * (P_peer + x-bar_peer * R_peer), h = 1
-        let rp = peer_ephemeral.to_point().mul_ct(&n.to_limbs(&x_peer), c);
-        let sum = self.peer.to_point().add(&rp, c);
+        // P_peer + x-bar_peer R_peer involves only public values: on
+        // sm2p256v1 a variable-time wNAF (x-bar has 128 bits, so half the
+        // doublings of the constant-time window).
+        let sum = if super::point::is_sm2(c) {
+            let rp = mul::mul_double_vartime(
+                &[0; 4],
+                &n.to_limbs(&x_peer),
+                &peer_ephemeral.to_jacobian(),
+            );
+            Point::from_jacobian(&rp.add_vartime(&self.peer.to_jacobian()))
+        } else {
+            let rp = peer_ephemeral.to_point().mul_ct(&n.to_limbs(&x_peer), c);
+            self.peer.to_point().add(&rp, c)
+        };
         let mut tl = Zeroizing::new(n.to_limbs(&t));
         let v = sum.mul_ct(&tl, c).to_affine(c)?;
         tl.zeroize();

@@ -8,6 +8,7 @@
 //! are propagated arithmetically and the final conditional subtractions are
 //! masked selections.
 
+use super::safegcd::{self, ModInfo};
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
 /// A modulus and its Montgomery constants.
@@ -19,8 +20,14 @@ pub(crate) struct Modulus {
     m_inv: u64,
     /// R^2 mod m.
     r2: [u64; 4],
-    /// m - 2, the exponent of Fermat inversion.
+    /// m - 2, the exponent of Fermat inversion (the tests' reference).
+    #[cfg_attr(not(test), allow(dead_code))]
     m_minus_2: [u64; 4],
+    /// R^3 mod m: turns the plain inverse of a Montgomery value back into
+    /// Montgomery form.
+    r3: [u64; 4],
+    /// The constants of safegcd inversion.
+    inv: ModInfo,
 }
 
 #[inline(always)]
@@ -62,10 +69,12 @@ impl Modulus {
             inv = inv.wrapping_mul(2u64.wrapping_sub(m[0].wrapping_mul(inv)));
             i += 1;
         }
-        // R^2 mod m: start from 1 and double 512 times.
+        // R^2 mod m and R^3 mod m: start from 1 and double 512, then 768
+        // times.
         let mut r = [1u64, 0, 0, 0];
+        let mut r2 = r;
         let mut k = 0;
-        while k < 512 {
+        while k < 768 {
             let (d0, c) = adc(r[0], r[0], 0);
             let (d1, c) = adc(r[1], r[1], c);
             let (d2, c) = adc(r[2], r[2], c);
@@ -75,13 +84,18 @@ impl Modulus {
             // Keep d - m when d >= m, which includes a carry out of 256 bits.
             r = if c != 0 || borrow == 0 { s } else { d };
             k += 1;
+            if k == 512 {
+                r2 = r;
+            }
         }
         let (mm2, _) = sub4(&m, &[2, 0, 0, 0]);
         Self {
             m,
             m_inv: inv.wrapping_neg(),
-            r2: r,
+            r2,
             m_minus_2: mm2,
+            r3: r,
+            inv: ModInfo::new(&m),
         }
     }
 }
@@ -259,9 +273,24 @@ impl Modulus {
         r
     }
 
-    /// a^-1 by Fermat's little theorem (a^(m-2)); zero maps to zero.
+    /// a^-1 in constant time by safegcd (see `safegcd.rs`); zero maps to
+    /// zero. The plain inverse of the Montgomery value aR is a^-1 R^-1;
+    /// one multiplication by R^3 brings it to a^-1 R.
     pub(crate) fn invert(&self, a: &Fe) -> Fe {
+        let y = safegcd::invert(&a.0, &self.inv);
+        self.mul(&Fe(y), &Fe(self.r3))
+    }
+
+    /// a^-1 by Fermat's little theorem (a^(m-2)); zero maps to zero. The
+    /// reference the faster inversions are tested against.
+    #[cfg(test)]
+    pub(crate) fn invert_fermat(&self, a: &Fe) -> Fe {
         self.pow(a, &self.m_minus_2)
+    }
+
+    /// R^3 mod m.
+    pub(crate) const fn r3_limbs(&self) -> [u64; 4] {
+        self.r3
     }
 
     pub(crate) fn one(&self) -> Fe {
@@ -327,6 +356,22 @@ impl Modulus {
     /// The plain limbs of m.
     pub(crate) fn modulus(&self) -> &[u64; 4] {
         &self.m
+    }
+
+    /// R^2 mod m, for tests of the specialised fields.
+    #[cfg(test)]
+    pub(crate) fn r2_limbs(&self) -> [u64; 4] {
+        self.r2
+    }
+}
+
+/// Helpers for tests of the specialised fields.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    /// l - p for the sm2p256v1 prime, and whether it borrowed.
+    pub(crate) fn sub_p(l: &[u64; 4]) -> ([u64; 4], bool) {
+        let (r, b) = super::sub4(l, &crate::sm2::fp::P);
+        (r, b != 0)
     }
 }
 

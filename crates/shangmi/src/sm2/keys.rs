@@ -219,6 +219,18 @@ impl PublicKey {
         &self.point.y
     }
 
+    /// The point in Jacobian coordinates (sm2p256v1 only).
+    pub(crate) fn to_jacobian(self) -> super::jacobian::Jacobian {
+        use super::{
+            fp,
+            jacobian::{AffineFe, Jacobian},
+        };
+        // Validated at construction, so below p.
+        let (x, _) = fp::from_be_bytes(&self.point.x);
+        let (y, _) = fp::from_be_bytes(&self.point.y);
+        Jacobian::from_affine(&AffineFe { x, y })
+    }
+
     pub(crate) fn to_point(self) -> Point {
         // Validated at construction.
         Point::from_affine(self.curve, &self.point).unwrap_or_else(|_| Point::identity(self.curve))

@@ -4,8 +4,18 @@
 //!
 //! Every operation on a secret (the private key, a nonce, an ephemeral key)
 //! runs in constant time: field arithmetic without data-dependent carries or
-//! branches, complete point formulas, and fixed-window scalar multiplication
-//! whose table entries are chosen by a masked scan.
+//! branches, inversion by fixed-length safegcd, point additions whose
+//! exceptional cases are masked selections, and fixed-window scalar
+//! multiplication (a comb over a precomputed table of G for k * G) whose
+//! table entries are chosen by a masked scan. Only verification, and the
+//! public half of the key exchange, use variable-time code (wNAF), on
+//! public values alone. [`verify_batch`] checks many signatures at once.
+//!
+//! On sm2p256v1 the field arithmetic is specialised for the form of p
+//! (p = -1 mod 2^64) and the points are Jacobian; on x86-64 CPUs with BMI2
+//! the scalar multiplications run a copy compiled for it (chosen at run
+//! time; the `force-portable` feature disables it). Every such kernel is
+//! tested against the generic implementation, which other curves use.
 //!
 //! ```
 //! use shangmi::sm2::{self, SecretKey, CiphertextFormat, DEFAULT_ID};
@@ -23,11 +33,17 @@ mod der;
 pub(crate) mod encrypt;
 mod exchange;
 mod field;
+mod fp;
+mod jacobian;
 mod keys;
+mod mul;
 mod point;
+mod safegcd;
 pub(crate) mod sign;
 mod signature;
 mod traits;
+#[cfg(target_arch = "x86_64")]
+mod x86;
 
 pub use encrypt::{
     Ciphertext, CiphertextFormat, Order, PointPrefix, ciphertext_len, convert_ciphertext,
@@ -38,7 +54,8 @@ pub use encrypt::{convert, decrypt, encrypt};
 pub use exchange::{Confirmation, KeyExchange, Role, SharedSecret, ecdh};
 pub use keys::{PointFormat, PublicKey, SecretKey};
 pub use sign::{
-    DEFAULT_ID, TLS13_ID, compute_e, compute_z, sign, sign_digest, verify, verify_digest,
+    DEFAULT_ID, TLS13_ID, compute_e, compute_z, sign, sign_digest, verify, verify_batch,
+    verify_digest,
 };
 pub use signature::{DerSignature, MAX_DER_LEN, Signature};
 pub use traits::{SigningKey, VerifyingKey};

@@ -5,6 +5,9 @@
 
 use super::curve::Curve;
 use super::field::Fe;
+use super::fp;
+use super::jacobian::Jacobian;
+use super::mul;
 use crate::{Error, Result};
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
@@ -109,11 +112,38 @@ impl Point {
         if crate::ct::declassify(self.is_identity(c)) {
             return Err(Error::InvalidPoint);
         }
+        if is_sm2(c) {
+            let zi = fp::invert(&self.z);
+            return Ok(Affine {
+                x: fp::to_be_bytes(&fp::mul(&self.x, &zi)),
+                y: fp::to_be_bytes(&fp::mul(&self.y, &zi)),
+            });
+        }
         let zi = f.invert(&self.z);
         Ok(Affine {
             x: f.to_be_bytes(&f.mul(&self.x, &zi)),
             y: f.to_be_bytes(&f.mul(&self.y, &zi)),
         })
+    }
+
+    /// The affine forms of two points with one inversion (Montgomery's
+    /// trick: 1 / (z1 z2) times z2, resp. z1); `Err` if either is the
+    /// identity.
+    pub fn to_affine_pair(self, other: Point, c: &Curve) -> Result<(Affine, Affine)> {
+        if !is_sm2(c) {
+            return Ok((self.to_affine(c)?, other.to_affine(c)?));
+        }
+        if crate::ct::declassify(self.is_identity(c) | other.is_identity(c)) {
+            return Err(Error::InvalidPoint);
+        }
+        let inv = fp::invert(&fp::mul(&self.z, &other.z));
+        let zi1 = fp::mul(&inv, &other.z);
+        let zi2 = fp::mul(&inv, &self.z);
+        let aff = |p: &Point, zi: &Fe| Affine {
+            x: fp::to_be_bytes(&fp::mul(&p.x, zi)),
+            y: fp::to_be_bytes(&fp::mul(&p.y, zi)),
+        };
+        Ok((aff(&self, &zi1), aff(&other, &zi2)))
     }
 
     /// P + Q, complete (RCB 2016 Algorithm 1).
@@ -173,21 +203,29 @@ impl Point {
         self.add(self, c)
     }
 
-    /// k * G for a secret scalar. On sm2p256v1 with `std`, a comb over a
-    /// table of d * 16^w * G (built once, 64 windows of 16 points) needs no
-    /// doublings; elsewhere the fixed-window ladder. Both choose table
+    /// k * G for a secret scalar. On sm2p256v1 the specialised comb (see
+    /// `mul.rs`); elsewhere the fixed-window ladder. Both choose table
     /// entries by a masked scan.
     pub fn mul_generator(k: &[u64; 4], c: &'static Curve) -> Point {
-        #[cfg(feature = "std")]
-        if core::ptr::eq(c, &super::curve::SM2P256V1) {
-            return comb(base_table(), k, c);
+        if is_sm2(c) {
+            return Point::from_jacobian(&mul::mul_base(k));
         }
         Point::generator(c).mul_ct(k, c)
     }
 
-    /// k * self for a secret scalar given as plain limbs: a fixed 4-bit
-    /// window, each table entry chosen by a masked scan of all 16.
+    /// k * self for a secret scalar given as plain limbs. On sm2p256v1 the
+    /// specialised signed window (see `mul.rs`); elsewhere this generic
+    /// fixed 4-bit window, each table entry chosen by a masked scan of all
+    /// 16.
     pub fn mul_ct(&self, k: &[u64; 4], c: &Curve) -> Point {
+        if is_sm2(c) {
+            return Point::from_jacobian(&mul::mul_ct(&self.to_jacobian(), k));
+        }
+        self.mul_ct_generic(k, c)
+    }
+
+    /// The generic fixed 4-bit window on the complete formulas.
+    pub fn mul_ct_generic(&self, k: &[u64; 4], c: &Curve) -> Point {
         let mut table = [Point::identity(c); 16];
         for i in 1..16 {
             table[i] = table[i - 1].add(self, c);
@@ -207,6 +245,41 @@ impl Point {
         zeroize::Zeroize::zeroize(&mut table);
         acc
     }
+
+    /// From Jacobian (X : Y : Z), x = X/Z^2, to these homogeneous
+    /// coordinates (XZ : Y : Z^3) on sm2p256v1; the identity becomes
+    /// (0 : 1 : 0) (a masked selection), a valid input for the complete
+    /// formulas.
+    pub(crate) fn from_jacobian(j: &Jacobian) -> Point {
+        let z2 = fp::square(&j.z);
+        let p = Point {
+            x: fp::mul(&j.x, &j.z),
+            y: j.y,
+            z: fp::mul(&z2, &j.z),
+        };
+        let id = Point {
+            x: Fe::default(),
+            y: fp::ONE,
+            z: Fe::default(),
+        };
+        Point::conditional_select(&p, &id, j.is_identity())
+    }
+
+    /// To Jacobian coordinates (XZ : YZ^2 : Z) on sm2p256v1.
+    pub(crate) fn to_jacobian(self) -> Jacobian {
+        let z2 = fp::square(&self.z);
+        Jacobian {
+            x: fp::mul(&self.x, &self.z),
+            y: fp::mul(&self.y, &z2),
+            z: self.z,
+        }
+    }
+}
+
+/// Whether `c` is sm2p256v1, which has the specialised arithmetic.
+#[inline(always)]
+pub(crate) fn is_sm2(c: &Curve) -> bool {
+    core::ptr::eq(c, &super::curve::SM2P256V1)
 }
 
 /// y^2 == x^3 + ax + b.
@@ -214,44 +287,6 @@ pub(crate) fn on_curve(c: &Curve, x: &Fe, y: &Fe) -> Choice {
     let f = &c.p;
     let rhs = f.add(&f.add(&f.mul(&f.square(x), x), &c.mul_a(x)), &c.b_m);
     f.square(y).ct_eq(&rhs)
-}
-
-/// The comb table for sm2p256v1: `table[w][d] = d * 16^w * G`.
-#[cfg(feature = "std")]
-type BaseTable = [[Point; 16]; 64];
-
-#[cfg(feature = "std")]
-fn base_table() -> &'static BaseTable {
-    use std::boxed::Box;
-    static TABLE: std::sync::OnceLock<Box<BaseTable>> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| {
-        let c = &super::curve::SM2P256V1;
-        let mut t = Box::new([[Point::identity(c); 16]; 64]);
-        let mut base = Point::generator(c);
-        for row in t.iter_mut() {
-            for d in 1..16 {
-                row[d] = row[d - 1].add(&base, c);
-            }
-            base = row[15].add(&base, c);
-        }
-        t
-    })
-}
-
-/// k * G from the comb table: one masked selection and one addition per
-/// 4-bit window.
-#[cfg(feature = "std")]
-fn comb(table: &BaseTable, k: &[u64; 4], c: &Curve) -> Point {
-    let mut acc = Point::identity(c);
-    for (w, row) in table.iter().enumerate() {
-        let digit = ((k[w / 16] >> (4 * (w % 16))) & 0xf) as u8;
-        let mut sel = Point::identity(c);
-        for (i, t) in row.iter().enumerate() {
-            sel.conditional_assign(t, (i as u8).ct_eq(&digit));
-        }
-        acc = acc.add(&sel, c);
-    }
-    acc
 }
 
 #[cfg(all(test, feature = "std"))]
@@ -272,10 +307,15 @@ mod tests {
                 seed ^ 0xffff_0000_ffff_0000,
             ];
             let k = [k[0], k[1], k[2], k[3] & 0x7fff_ffff_ffff_ffff];
-            let a = g.mul_ct(&k, c).to_affine(c).unwrap();
+            let a = g.mul_ct_generic(&k, c).to_affine(c).unwrap();
             let b = Point::mul_generator(&k, c).to_affine(c).unwrap();
             assert_eq!(a, b, "seed {seed}");
+            let q = g.double(c);
+            let (x, y) = Point::mul_generator(&k, c).to_affine_pair(q, c).unwrap();
+            assert_eq!((x, y), (a, q.to_affine(c).unwrap()), "pair, seed {seed}");
         }
+        assert!(g.to_affine_pair(Point::identity(c), c).is_err());
+        assert!(Point::identity(c).to_affine_pair(g, c).is_err());
         assert!(
             Point::mul_generator(&[0; 4], c).to_affine(c).is_err(),
             "0 * G is the identity"

@@ -4,6 +4,7 @@
 use super::curve::Curve;
 use super::field::Fe;
 use super::keys::{PublicKey, SecretKey};
+use super::mul;
 use super::point::Point;
 use super::signature::Signature;
 use crate::rng::{TryCryptoRng, fill};
@@ -72,7 +73,7 @@ pub fn sign_digest<R: TryCryptoRng + ?Sized>(
 /// randomness.
 pub(crate) fn sign_digest_hedged(key: &SecretKey, e: &[u8; 32], extra: &[u8]) -> Result<Signature> {
     let c = key.curve();
-    let mut nonces = NonceGen::new(c, &key.to_bytes()[..], e, extra);
+    let mut nonces = NonceGen::new(c, key.to_bytes(), e, extra);
     for _ in 0..64 {
         let k = nonces.next();
         if let Some(sig) = sign_with_k(key, e, &k)? {
@@ -113,6 +114,56 @@ pub fn verify(key: &PublicKey, id: &[u8], msg: &[u8], sig: &Signature) -> Result
     verify_digest(key, &e, sig)
 }
 
+/// Verifies many signatures; `Ok` only when every one verifies, else
+/// [`Error::BadSignature`] (or [`Error::Length`] for an ID of 8192 bytes
+/// or more). Each entry is (public key, distinguishing ID, message,
+/// signature).
+///
+/// This is exactly [`verify`] on each entry, so a single bad signature is
+/// always detected; the work shared across the batch is the precomputed
+/// table of G (built once per process) and Z, computed once for each run
+/// of entries with the same key and ID. (There is no randomized
+/// linear-combination shortcut for SM2: a signature fixes only x1 mod n of
+/// the point s G + t P, not the point, so the points cannot be summed
+/// without guessing signs.) To find which entry failed, verify them one by
+/// one.
+///
+/// ```
+/// use shangmi::sm2::{self, SecretKey, DEFAULT_ID};
+/// use shangmi::rng::OsRng;
+/// let key = SecretKey::random(&mut OsRng).unwrap();
+/// let pk = key.public_key();
+/// let msgs: [&[u8]; 3] = [b"a", b"b", b"c"];
+/// let batch: Vec<_> = msgs
+///     .iter()
+///     .map(|m| (pk, DEFAULT_ID, *m, sm2::sign(&key, DEFAULT_ID, m, &mut OsRng).unwrap()))
+///     .collect();
+/// sm2::verify_batch(&batch).unwrap();
+/// let mut bad = batch.clone();
+/// bad[1].2 = b"tampered";
+/// assert!(sm2::verify_batch(&bad).is_err());
+/// ```
+pub fn verify_batch(items: &[(PublicKey, &[u8], &[u8], Signature)]) -> Result<()> {
+    let mut last: Option<(&PublicKey, &[u8], [u8; 32])> = None;
+    let mut all_ok = true;
+    for (key, id, msg, sig) in items {
+        let z = match last {
+            Some((k, i, z)) if k == key && i == *id => z,
+            _ => compute_z(key, id)?,
+        };
+        last = Some((key, id, z));
+        let mut h = Sm3::new();
+        h.update(&z);
+        h.update(msg);
+        all_ok &= verify_digest(key, &h.finalize(), sig).is_ok();
+    }
+    if all_ok {
+        Ok(())
+    } else {
+        Err(Error::BadSignature)
+    }
+}
+
 /// Verifies a signature on a precomputed e = SM3(Z || M).
 pub fn verify_digest(key: &PublicKey, e: &[u8; 32], sig: &Signature) -> Result<()> {
     let c = key.curve;
@@ -126,6 +177,17 @@ pub fn verify_digest(key: &PublicKey, e: &[u8; 32], sig: &Signature) -> Result<(
     let t = n.add(&r, &s);
     if bool::from(n.is_zero(&t)) {
         return Err(Error::BadSignature);
+    }
+    if super::point::is_sm2(c) {
+        // x1 = (r - e) mod n is the test; no inversion needed.
+        let sum = mul::mul_double_vartime(&n.to_limbs(&s), &n.to_limbs(&t), &key.to_jacobian());
+        let e = n.reduce_be_bytes(e);
+        let v = n.to_limbs(&n.sub(&r, &e));
+        return if mul::x_mod_n_equals_vartime(&sum, &v) {
+            Ok(())
+        } else {
+            Err(Error::BadSignature)
+        };
     }
     let sg = Point::mul_generator(&n.to_limbs(&s), c);
     let tp = key.to_point().mul_ct(&n.to_limbs(&t), c);
@@ -142,49 +204,51 @@ pub fn verify_digest(key: &PublicKey, e: &[u8; 32], sig: &Signature) -> Result<(
     }
 }
 
-/// HMAC-SM3 DRBG in the manner of RFC 6979 section 3.2, keyed with the
-/// private key, the digest and optional extra randomness, producing
-/// candidates in [1, n - 1].
-struct NonceGen {
-    k: [u8; 32],
-    v: [u8; 32],
+/// Nonce candidates k_i = HMAC-SM3(d, e || i || extra), i a 32-bit
+/// big-endian counter, accepted when 1 <= k_i <= n - 1 (a candidate is
+/// rejected with probability about 2^-32). HMAC keyed with the private key
+/// is a PRF, so each k is pseudorandom and independent of the others
+/// unless (e, extra) repeats, in which case it repeats too: deterministic
+/// signing when `extra` is empty (as RFC 6979 intends), hedged when it is
+/// fresh randomness (a broken generator then falls back to determinism,
+/// never to a repeated k for different messages). One HMAC per signature
+/// (five SM3 blocks) where the RFC 6979 HMAC_DRBG takes seven.
+struct NonceGen<'a> {
+    d: Zeroizing<[u8; 32]>,
+    e: &'a [u8; 32],
+    extra: &'a [u8],
+    counter: u32,
     curve: &'static Curve,
 }
 
-impl NonceGen {
-    fn new(curve: &'static Curve, d: &[u8], e: &[u8; 32], extra: &[u8]) -> Self {
-        let mut g = NonceGen {
-            k: [0; 32],
-            v: [1; 32],
+impl<'a> NonceGen<'a> {
+    fn new(
+        curve: &'static Curve,
+        d: Zeroizing<[u8; 32]>,
+        e: &'a [u8; 32],
+        extra: &'a [u8],
+    ) -> Self {
+        NonceGen {
+            d,
+            e,
+            extra,
+            counter: 0,
             curve,
-        };
-        for sep in [0u8, 1] {
-            g.k = hmac(&g.k, &[&g.v, &[sep], d, e, extra]);
-            g.v = hmac(&g.k, &[&g.v]);
         }
-        g
     }
 
     fn next(&mut self) -> Fe {
         let n = &self.curve.n;
         loop {
-            self.v = hmac(&self.k, &[&self.v]);
-            let (k, in_range) = n.decode_be(&self.v);
+            let mut v = hmac(&self.d, &[self.e, &self.counter.to_be_bytes(), self.extra]);
+            self.counter = self.counter.wrapping_add(1);
+            let (k, in_range) = n.decode_be(&v);
+            v.zeroize();
             let ok = in_range & !n.is_zero(&k);
-            // Re-key for the next candidate either way.
-            self.k = hmac(&self.k, &[&self.v, &[0]]);
-            self.v = hmac(&self.k, &[&self.v]);
             if ct::declassify(ok) {
                 return k;
             }
         }
-    }
-}
-
-impl Drop for NonceGen {
-    fn drop(&mut self) {
-        self.k.zeroize();
-        self.v.zeroize();
     }
 }
 

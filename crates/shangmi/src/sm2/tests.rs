@@ -484,3 +484,144 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn nonces_are_deterministic_per_input_and_distinct_across_inputs() {
+    let key = SecretKey::from_bytes(&[9u8; 32]).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    for i in 0..64u8 {
+        let e = [i; 32];
+        let a = super::sign::sign_digest_hedged(&key, &e, &[]).unwrap();
+        let b = super::sign::sign_digest_hedged(&key, &e, &[]).unwrap();
+        assert_eq!(a, b, "deterministic without extra input");
+        let h = super::sign::sign_digest_hedged(&key, &e, &[1u8; 32]).unwrap();
+        assert_ne!(a, h, "extra input changes the nonce");
+        verify_digest(&key.public_key(), &e, &a).unwrap();
+        verify_digest(&key.public_key(), &e, &h).unwrap();
+        // r = e + x(kG): distinct nonces give distinct r - e, with
+        // overwhelming probability.
+        assert!(seen.insert(a.to_raw()));
+        assert!(seen.insert(h.to_raw()));
+    }
+}
+
+#[test]
+fn batch_verification_detects_every_bad_signature() {
+    let mut rng = crate::rng::OsRng;
+    let keys: Vec<SecretKey> = (0..3)
+        .map(|_| SecretKey::random(&mut rng).unwrap())
+        .collect();
+    let ids: [&[u8]; 2] = [DEFAULT_ID, b"device-7"];
+    let msgs: Vec<Vec<u8>> = (0..12u8).map(|i| vec![i; i as usize]).collect();
+    let mut batch = Vec::new();
+    for (i, m) in msgs.iter().enumerate() {
+        // Runs of the same key and ID (Z is reused), then changes.
+        let k = &keys[i / 5];
+        let id = ids[(i / 3) % 2];
+        batch.push((
+            k.public_key(),
+            id,
+            &m[..],
+            sign(k, id, m, &mut rng).unwrap(),
+        ));
+    }
+    verify_batch(&batch).unwrap();
+    verify_batch(&[]).unwrap();
+    for i in 0..batch.len() {
+        // A bad signature anywhere, in every way, is caught.
+        let mut b = batch.clone();
+        let s = b[i].3.to_raw();
+        let mut r = s;
+        r[5] ^= 1;
+        b[i].3 = Signature::from_raw(&r).unwrap();
+        assert_eq!(
+            verify_batch(&b),
+            Err(crate::Error::BadSignature),
+            "r at {i}"
+        );
+        let mut b = batch.clone();
+        let mut t = s;
+        t[40] ^= 0x80;
+        b[i].3 = Signature::from_raw(&t).unwrap();
+        assert_eq!(
+            verify_batch(&b),
+            Err(crate::Error::BadSignature),
+            "s at {i}"
+        );
+        let mut b = batch.clone();
+        b[i].2 = b"another message";
+        assert_eq!(
+            verify_batch(&b),
+            Err(crate::Error::BadSignature),
+            "msg at {i}"
+        );
+        let mut b = batch.clone();
+        b[i].1 = b"another id";
+        assert_eq!(
+            verify_batch(&b),
+            Err(crate::Error::BadSignature),
+            "id at {i}"
+        );
+        let mut b = batch.clone();
+        b[i].0 = keys[(i / 5 + 1) % 3].public_key();
+        assert_eq!(
+            verify_batch(&b),
+            Err(crate::Error::BadSignature),
+            "key at {i}"
+        );
+        // The same signature twice with different messages: one is bad.
+        let mut b = batch.clone();
+        if i > 0 {
+            b[i].3 = b[i - 1].3;
+            assert_eq!(
+                verify_batch(&b),
+                Err(crate::Error::BadSignature),
+                "swap at {i}"
+            );
+        }
+    }
+    let long_id = [0u8; 8192];
+    let mut b = batch.clone();
+    b[3].1 = &long_id;
+    assert!(matches!(verify_batch(&b), Err(crate::Error::Length { .. })));
+}
+
+/// The key exchange on sm2p256v1 (whose public combination
+/// P + x-bar R takes the variable-time path) against the same formula on
+/// the generic arithmetic: K = KDF(x_V || y_V || Z_A || Z_B).
+#[test]
+fn key_exchange_on_the_recommended_curve_matches_the_generic_formula() {
+    let c = &SM2P256V1;
+    let n = &c.n;
+    let mut rng = crate::rng::OsRng;
+    for _ in 0..4 {
+        let a = SecretKey::random(&mut rng).unwrap();
+        let b = SecretKey::random(&mut rng).unwrap();
+        let ra = SecretKey::random(&mut rng).unwrap();
+        let rb = SecretKey::random(&mut rng).unwrap();
+        let ka = KeyExchange::with_ephemeral(Role::Initiator, &a, b"A", &b.public_key(), b"B", &ra)
+            .unwrap();
+        let mut got = [0u8; 40];
+        ka.finish(&rb.public_key(), &mut got).unwrap();
+        // x-bar = 2^127 + (x mod 2^127)
+        let xbar = |x: &[u8; 32]| {
+            let mut v = [0u8; 32];
+            v[16..].copy_from_slice(&x[16..]);
+            v[16] = (v[16] & 0x7f) | 0x80;
+            n.decode_be(&v).0
+        };
+        let t = n.add(&a.d, &n.mul(&xbar(ra.public_key().x()), &ra.d));
+        let sum = b.public_key().to_point().add(
+            &rb.public_key()
+                .to_point()
+                .mul_ct_generic(&n.to_limbs(&xbar(rb.public_key().x())), c),
+            c,
+        );
+        let v = sum.mul_ct_generic(&n.to_limbs(&t), c).to_affine(c).unwrap();
+        let za = compute_z(&a.public_key(), b"A").unwrap();
+        let zb = compute_z(&b.public_key(), b"B").unwrap();
+        let mut want = [0u8; 40];
+        crate::kdf::sm2_kdf(&[&v.x[..], &v.y, &za, &zb].concat(), &mut want);
+        assert_eq!(got, want);
+    }
+}
