@@ -8,8 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-20}
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
-cargo build --release --locked -p shangmi-cli
-S=target/release/shangmi
+# Seeds come from the command the tests built (or a fresh debug build).
+S=${SHANGMI_BIN:-target/debug/shangmi}
+[ -x "$S" ] || cargo build --locked -p shangmi-cli
 corpus=target/fuzz-corpus
 rm -rf "$corpus"; mkdir -p "$corpus"/{cert,csr,crl,ocsp,cms,pem,keys,names}
 w=$(mktemp -d); trap 'rm -rf "$w"' EXIT

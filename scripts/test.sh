@@ -13,9 +13,10 @@ if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO=sudo; fi
 if [ -z "${SKIP_INSTALL:-}" ]; then
   step "install system packages"
   need=()
-  for p in openssl pkg-config gcc valgrind; do
+  for p in openssl pkg-config gcc valgrind curl sqlite3; do
     command -v "$p" >/dev/null || need+=("$p")
   done
+  ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
   [ -f /usr/include/valgrind/memcheck.h ] || need+=(valgrind)
   command -v aarch64-linux-gnu-gcc >/dev/null || need+=(gcc-aarch64-linux-gnu)
   command -v qemu-aarch64 >/dev/null || need+=(qemu-user)
@@ -23,11 +24,11 @@ if [ -z "${SKIP_INSTALL:-}" ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
   fi
-  step "install pkilint (PyPI) for the linter comparison"
-  if [ ! -x target/pyenv/bin/lint_pkix_cert ]; then
+  step "install pkilint and schemathesis (PyPI)"
+  if [ ! -x target/pyenv/bin/lint_pkix_cert ] || [ ! -x target/pyenv/bin/schemathesis ]; then
     mkdir -p target
-    python3 -m venv target/pyenv
-    target/pyenv/bin/pip install -q pkilint
+    [ -x target/pyenv/bin/pip ] || python3 -m venv target/pyenv
+    target/pyenv/bin/pip install -q pkilint schemathesis
   fi
   step "install rust components and targets"
   rustup component add rustfmt clippy >/dev/null 2>&1 || true
@@ -45,9 +46,18 @@ RUSTFLAGS="-D warnings" cargo build -p shangmi --no-default-features --target th
 RUSTFLAGS="-D warnings" cargo build -p shangmi --no-default-features --target wasm32-unknown-unknown --locked
 RUSTFLAGS="-D warnings" cargo build -p shangmi --no-default-features --features alloc --target thumbv7em-none-eabihf --locked
 
+step "start PostgreSQL for the multi-node storage tests"
+SHANGMI_TEST_PG=$(scripts/pg.sh)
+export SHANGMI_TEST_PG
+trap 'scripts/pg.sh stop' EXIT
+echo "PostgreSQL at $SHANGMI_TEST_PG"
+
 step "unit, integration and doc tests"
 cargo test --workspace --locked --no-fail-fast 2>&1 | tee target/test-output.txt
 grep -E "^test result:" target/test-output.txt | awk '{p+=$4; f+=$6; i+=$8} END {printf "\nrust: %d passed, %d failed, %d skipped\n", p, f, i}'
+
+step "the CA's HTTPS API against its OpenAPI document (schemathesis)"
+scripts/api-conformance.sh "${API_SECONDS:-45}"
 
 step "fuzz every parser for a bounded time (cargo fuzz)"
 scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
