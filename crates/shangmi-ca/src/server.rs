@@ -1032,6 +1032,8 @@ pub async fn start(
     https: Option<&str>,
     http: Option<&str>,
 ) -> CaResult<Running> {
+    // Install the metrics recorder before anything is counted.
+    let _ = m::handle();
     let id = crate::home::tls_identity(&auth)?;
     let ck = tls::certified_key(&id.chain, id.key.clone());
     let mut cfg = rustls::ServerConfig::builder_with_provider(tls::provider())

@@ -891,3 +891,172 @@ async fn channel_binding_in_challenge_password() {
         .ok()
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn profile_policy_denies_keys_and_names() {
+    let ca = start_ca("policy", None, |cfg, _| {
+        let p = cfg.profiles.entry("device".into()).or_default();
+        p.key_algorithms = vec!["sm2".into()];
+        p.san_deny = vec!["DNS:*.evil.example".into()];
+        p.subject_allow = vec!["*O=Acme*".into()];
+        p.max_days = Some(30);
+    })
+    .await;
+    let base = format!("https://{}", ca.https);
+    let sm2 = SoftwareKey::generate(SignatureAlgorithm::Sm2Sm3).unwrap();
+    let p256 = SoftwareKey::generate(SignatureAlgorithm::EcdsaP256Sha256).unwrap();
+    let c = |tok: String| {
+        EstClient::new(
+            &base,
+            Some("device"),
+            roots(&ca),
+            None,
+            Credential::Bearer(tok),
+        )
+        .unwrap()
+    };
+    let e = c(ca.token("device", "").await)
+        .enroll(&csr(&p256, "CN=d1,O=Acme", ""))
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), 403);
+    assert!(e.to_string().contains("key algorithm p256"), "{e}");
+    let e = c(ca.token("device", "").await)
+        .enroll(&csr(&sm2, "CN=d1,O=Acme", "DNS:x.evil.example"))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("denied by policy"), "{e}");
+    let e = c(ca.token("device", "").await)
+        .enroll(&csr(&sm2, "CN=d1,O=Other", ""))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("not allowed by policy"), "{e}");
+    let cert = issued(
+        c(ca.token("device", "").await)
+            .enroll(&csr(&sm2, "CN=d1,O=Acme", "DNS:ok.example.com"))
+            .await
+            .unwrap(),
+    );
+    let days = cert
+        .not_after()
+        .duration_since(cert.not_before())
+        .unwrap()
+        .as_secs()
+        / 86_400;
+    assert_eq!(days, 30);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ocsp_get_form_metrics_health_and_admin_client_certificate() {
+    // An admin client certificate, issued by the CA itself, with a role.
+    let admin_key = SoftwareKey::generate(SignatureAlgorithm::EcdsaP256Sha256).unwrap();
+    let ca = start_ca("admincert", None, |_, _| {}).await;
+    let base = format!("https://{}", ca.https);
+    let c = EstClient::new(
+        &base,
+        Some("ecdsa"),
+        roots(&ca),
+        None,
+        Credential::Bearer(ca.token("ecdsa", "").await),
+    )
+    .unwrap();
+    let admin_cert = issued(
+        c.enroll(&csr(&admin_key, "CN=ops-1,O=Acme", ""))
+            .await
+            .unwrap(),
+    );
+    let fp = hex::encode(admin_cert.fingerprint_sha256());
+    // Restart with that certificate listed as an operator.
+    let cfg_path = ca.home().join("config.toml");
+    let mut cfg = shangmi_ca::config::Config::load(&cfg_path).unwrap();
+    cfg.admin.client_certs.insert(fp, "operator".into());
+    std::fs::write(&cfg_path, toml::to_string(&cfg).unwrap()).unwrap();
+    let auth = std::sync::Arc::new(
+        shangmi_ca::home::open(ca.home(), &Default::default())
+            .await
+            .unwrap(),
+    );
+    ca.running.stop();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let running = shangmi_ca::server::start(auth.clone(), Some(&ca.https), Some(&ca.http))
+        .await
+        .unwrap();
+    let d = Dir::new("admincert");
+    d.write(
+        "admin.pem",
+        admin_cert.to_pem() + &std::fs::read_to_string(ca.cert("ecdsa.pem")).unwrap(),
+    );
+    d.write(
+        "admin.key",
+        admin_key.private_key().to_pkcs8_pem().unwrap().as_bytes(),
+    );
+    let cert_arg = d.s("admin.pem");
+    let key_arg = d.s("admin.key");
+    let (code, body) = curl(
+        &ca,
+        &[
+            "--cert",
+            &cert_arg,
+            "--key",
+            &key_arg,
+            &format!("https://{}/api/v1/certificates?q=ops-1", ca.https),
+        ],
+    );
+    assert_eq!(code, 200, "{}", String::from_utf8_lossy(&body));
+    assert!(String::from_utf8_lossy(&body).contains("ops-1"));
+    // An operator may revoke, not make admin tokens.
+    let (code, _) = curl(
+        &ca,
+        &[
+            "--cert",
+            &cert_arg,
+            "--key",
+            &key_arg,
+            "-X",
+            "POST",
+            "-d",
+            r#"{"name":"x","role":"admin"}"#,
+            &format!("https://{}/api/v1/admin-tokens", ca.https),
+        ],
+    );
+    assert_eq!(code, 403);
+    // OCSP in the RFC 5019 GET form.
+    let issuer =
+        Certificate::from_pem_or_der(&std::fs::read(ca.cert("ecdsa.pem")).unwrap()).unwrap();
+    let id = shangmi_pki::ocsp::CertId::new(
+        shangmi_pki::ocsp::CertIdHash::Sha1,
+        &issuer,
+        admin_cert.serial(),
+    )
+    .unwrap();
+    let req = shangmi_pki::ocsp::build_request(&[id.clone()], None).unwrap();
+    let url = format!(
+        "http://{}/ocsp/{}",
+        ca.http,
+        shangmi_pki::ocsp::request_to_get_path(&req)
+    );
+    let o = run("curl", &["-s", "--fail", &url], &d.0);
+    let resp = shangmi_pki::ocsp::Response::from_der(&o.stdout).unwrap();
+    resp.verify(&issuer, std::time::SystemTime::now()).unwrap();
+    assert_eq!(
+        resp.answer_for(&id).unwrap().status,
+        shangmi_pki::ocsp::Status::Good
+    );
+    // Metrics and health.
+    let o = run(
+        "curl",
+        &["-s", &format!("http://{}/metrics", ca.http)],
+        &d.0,
+    );
+    let m = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        m.contains("shangmi_ca_certificates_issued_total")
+            && m.contains("shangmi_ca_ocsp_answers_total"),
+        "{m}"
+    );
+    let o = run("curl", &["-s", &format!("http://{}/health", ca.http)], &d.0);
+    let h: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(h["status"], "ok");
+    assert_eq!(h["storage"], "sqlite");
+    running.stop();
+}

@@ -645,6 +645,175 @@ fn issue_batch_resumes_without_issuing_twice() {
     assert!(ok(&["ca", "audit", "verify", "--home", h]).contains("intact"));
 }
 
+#[test]
+fn issue_batch_from_a_directory_and_a_csv_and_est_verbs() {
+    let t = Tmp::new("batch2");
+    let home = t.home();
+    let h = home.to_str().unwrap();
+    ok(&["ca", "init", "--home", h]);
+    let dir = t.0.join("csrs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut csv = String::from("device_id,csr\n");
+    for i in 0..5 {
+        std::fs::write(
+            dir.join(format!("gw-{i}.der")),
+            csr(&format!("CN=gw-{i},O=Acme"), &format!("URI:urn:dev:gw-{i}")),
+        )
+        .unwrap();
+        csv.push_str(&format!("gw-{i},csrs/gw-{i}.der\n"));
+    }
+    std::fs::write(t.0.join("list.csv"), csv).unwrap();
+    let o = ok(&[
+        "ca",
+        "issue-batch",
+        "--home",
+        h,
+        "--csr-dir",
+        dir.to_str().unwrap(),
+        "--out-dir",
+        t.0.join("out1").to_str().unwrap(),
+    ]);
+    assert!(o.contains("5 issued, 0 already done, 0 failed"), "{o}");
+    let o = ok(&[
+        "ca",
+        "issue-batch",
+        "--home",
+        h,
+        "--csv",
+        t.0.join("list.csv").to_str().unwrap(),
+        "--out-dir",
+        t.0.join("out2").to_str().unwrap(),
+        "--label",
+        "gateway",
+    ]);
+    assert!(o.contains("5 issued, 0 already done, 0 failed"), "{o}");
+    let c =
+        Certificate::from_pem_or_der(&std::fs::read(t.0.join("out2/gw-3.pem")).unwrap()).unwrap();
+    assert!(
+        c.extended_key_usage()
+            .unwrap()
+            .unwrap()
+            .contains(&shangmi_pki::oid::EKU_SERVER_AUTH)
+    );
+    // A CSR that does not verify fails its item, not the batch.
+    std::fs::write(dir.join("zz-bad.der"), b"not a CSR").unwrap();
+    let o = sm(&[
+        "ca",
+        "issue-batch",
+        "--home",
+        h,
+        "--csr-dir",
+        dir.to_str().unwrap(),
+        "--out-dir",
+        t.0.join("out1").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("0 issued, 5 already done, 1 failed"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+
+    // The EST client's other verbs, against a running CA.
+    configure(&home, free_port(), free_port(), "");
+    let srv = Server::start(&home, &[]);
+    let server = format!("https://{}", srv.https);
+    let cacert = home.join("certs/root-ecdsa.pem");
+    let cacert = cacert.to_str().unwrap();
+    let out = sm(&[
+        "est", "cacerts", "--server", &server, "--cacert", cacert, "--label", "ecdsa",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("BEGIN CERTIFICATE"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("shangmi ECDSA Root CA"));
+    assert!(
+        ok(&["est", "csrattrs", "--server", &server, "--cacert", cacert])
+            .contains("1.2.840.113549.1.9.7")
+    );
+    // serverkeygen: key and certificate, written where asked.
+    let tok = token(&home, &["--label", "encrypt"]);
+    let signing = t.0.join("sign.key");
+    ok(&["keygen", "--alg", "sm2", "--out", signing.to_str().unwrap()]);
+    let enc_key = t.0.join("enc.key");
+    let enc_cert = t.0.join("enc.pem");
+    ok(&[
+        "est",
+        "serverkeygen",
+        "--server",
+        &server,
+        "--cacert",
+        cacert,
+        "--label",
+        "encrypt",
+        "--token",
+        &tok,
+        "--key",
+        signing.to_str().unwrap(),
+        "--subject",
+        "CN=dual-1",
+        "--key-out",
+        enc_key.to_str().unwrap(),
+        "--out",
+        enc_cert.to_str().unwrap(),
+    ]);
+    let k = shangmi::alg::PrivateKey::from_pem(&std::fs::read_to_string(&enc_key).unwrap(), None)
+        .unwrap();
+    let c = Certificate::from_pem_or_der(&std::fs::read(&enc_cert).unwrap()).unwrap();
+    assert_eq!(c.public_key().unwrap(), k.public_key());
+    // reenroll with the certificate just made (its key signs the TLS handshake).
+    let tok = token(&home, &[]);
+    let dev_key = t.0.join("dev.key");
+    let dev = t.0.join("dev.pem");
+    ok(&[
+        "est",
+        "enroll",
+        "--server",
+        &server,
+        "--cacert",
+        cacert,
+        "--token",
+        &tok,
+        "--keygen",
+        "sm2",
+        "--key",
+        dev_key.to_str().unwrap(),
+        "--subject",
+        "CN=re-1",
+        "--out",
+        dev.to_str().unwrap(),
+    ]);
+    let chain = t.0.join("chain.pem");
+    std::fs::write(
+        &chain,
+        std::fs::read_to_string(&dev).unwrap()
+            + &std::fs::read_to_string(home.join("certs/sm2.pem")).unwrap(),
+    )
+    .unwrap();
+    let new = t.0.join("new.pem");
+    ok(&[
+        "est",
+        "reenroll",
+        "--server",
+        &server,
+        "--cacert",
+        cacert,
+        "--cert",
+        chain.to_str().unwrap(),
+        "--cert-key",
+        dev_key.to_str().unwrap(),
+        "--key",
+        dev_key.to_str().unwrap(),
+        "--subject",
+        "CN=re-1",
+        "--out",
+        new.to_str().unwrap(),
+    ]);
+    let n = Certificate::from_pem_or_der(&std::fs::read(&new).unwrap()).unwrap();
+    let o = Certificate::from_pem_or_der(&std::fs::read(&dev).unwrap()).unwrap();
+    assert_ne!(n.serial(), o.serial());
+    assert_eq!(n.subject(), o.subject());
+    drop(srv);
+}
+
 /// Enrolls `n` devices with `concurrency` workers spread over `servers`;
 /// returns the serials and the certificates per second.
 fn load(
