@@ -1029,7 +1029,7 @@ async fn ocsp_get_form_metrics_health_and_admin_client_certificate() {
         admin_cert.serial(),
     )
     .unwrap();
-    let req = shangmi_pki::ocsp::build_request(&[id.clone()], None).unwrap();
+    let req = shangmi_pki::ocsp::build_request(std::slice::from_ref(&id), None).unwrap();
     let url = format!(
         "http://{}/ocsp/{}",
         ca.http,
