@@ -285,58 +285,18 @@ async fn est_enroll_op(
     outcome_response(s.auth.enroll(label, &der, &cred, client, mode).await?)
 }
 
-async fn est_simpleenroll(
-    State(s): State<AppState>,
-    label: Option<Path<String>>,
-    Extension(client): Extension<ClientInfo>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> CaResult<Response> {
-    est_enroll_op(
-        &s,
-        label.as_ref().map(|l| l.0.as_str()),
-        &headers,
-        &client,
-        &body,
-        Mode::Enroll,
+/// The POST route of an EST enrollment operation.
+fn est_post(mode: Mode) -> axum::routing::MethodRouter<AppState> {
+    post(
+        move |State(s): State<AppState>,
+              label: Option<Path<String>>,
+              Extension(client): Extension<ClientInfo>,
+              headers: HeaderMap,
+              body: Bytes| async move {
+            let label = label.as_ref().map(|l| l.0.as_str());
+            est_enroll_op(&s, label, &headers, &client, &body, mode).await
+        },
     )
-    .await
-}
-
-async fn est_simplereenroll(
-    State(s): State<AppState>,
-    label: Option<Path<String>>,
-    Extension(client): Extension<ClientInfo>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> CaResult<Response> {
-    est_enroll_op(
-        &s,
-        label.as_ref().map(|l| l.0.as_str()),
-        &headers,
-        &client,
-        &body,
-        Mode::Reenroll,
-    )
-    .await
-}
-
-async fn est_serverkeygen(
-    State(s): State<AppState>,
-    label: Option<Path<String>>,
-    Extension(client): Extension<ClientInfo>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> CaResult<Response> {
-    est_enroll_op(
-        &s,
-        label.as_ref().map(|l| l.0.as_str()),
-        &headers,
-        &client,
-        &body,
-        Mode::ServerKeygen,
-    )
-    .await
 }
 
 async fn est_csrattrs(
@@ -923,14 +883,14 @@ async fn guard(State(s): State<AppState>, req: Request, next: Next) -> Response 
 pub fn https_router(state: AppState) -> Router {
     let est = Router::new()
         .route("/cacerts", get(est_cacerts))
-        .route("/simpleenroll", post(est_simpleenroll))
-        .route("/simplereenroll", post(est_simplereenroll))
-        .route("/serverkeygen", post(est_serverkeygen))
+        .route("/simpleenroll", est_post(Mode::Enroll))
+        .route("/simplereenroll", est_post(Mode::Reenroll))
+        .route("/serverkeygen", est_post(Mode::ServerKeygen))
         .route("/csrattrs", get(est_csrattrs))
         .route("/{label}/cacerts", get(est_cacerts))
-        .route("/{label}/simpleenroll", post(est_simpleenroll))
-        .route("/{label}/simplereenroll", post(est_simplereenroll))
-        .route("/{label}/serverkeygen", post(est_serverkeygen))
+        .route("/{label}/simpleenroll", est_post(Mode::Enroll))
+        .route("/{label}/simplereenroll", est_post(Mode::Reenroll))
+        .route("/{label}/serverkeygen", est_post(Mode::ServerKeygen))
         .route("/{label}/csrattrs", get(est_csrattrs));
     let api = Router::new()
         .route("/openapi.json", get(openapi))
