@@ -17,6 +17,10 @@ if [ -z "${SKIP_INSTALL:-}" ]; then
     command -v "$p" >/dev/null || need+=("$p")
   done
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
+  # The benches link the system OpenSSL and libgcrypt (peers); clippy
+  # builds them.
+  [ -f /usr/include/openssl/ssl.h ] || need+=(libssl-dev)
+  [ -f /usr/include/gcrypt.h ] || need+=(libgcrypt20-dev)
   [ -f /usr/include/valgrind/memcheck.h ] || need+=(valgrind)
   command -v aarch64-linux-gnu-gcc >/dev/null || need+=(gcc-aarch64-linux-gnu)
   command -v qemu-aarch64 >/dev/null || need+=(qemu-user)
