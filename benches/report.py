@@ -6,10 +6,10 @@ import json, os, sys, datetime, html
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CRIT = os.path.join(ROOT, "target", "criterion")
-OPS = ["sm3", "sm4-block", "sm4-ctr", "sm4-gcm", "sm4-cbc-enc", "sm4-cbc-dec", "sm4-ecb", "sm4-xts",
+OPS = ["sm3", "sm3-x8", "sm4-block", "sm4-ctr", "sm4-gcm", "sm4-cbc-enc", "sm4-cbc-dec", "sm4-ecb", "sm4-xts",
        "sm2-sign", "sm2-verify", "sm2-keygen", "sm2-encrypt", "sm2-decrypt"]
-LIBS = ["shangmi", "rustcrypto", "libsm", "openssl", "libgcrypt", "gmssl"]
-COLORS = {"shangmi": "#c0392b", "rustcrypto": "#7f8c8d", "libsm": "#16a085", "openssl": "#2980b9",
+LIBS = ["shangmi", "shangmi-one-by-one", "rustcrypto", "libsm", "openssl", "libgcrypt", "gmssl"]
+COLORS = {"shangmi": "#c0392b", "shangmi-one-by-one": "#e6a19a", "rustcrypto": "#7f8c8d", "libsm": "#16a085", "openssl": "#2980b9",
           "libgcrypt": "#8e44ad", "gmssl": "#d35400"}
 
 def load(op, lib):

@@ -58,6 +58,24 @@ fn main() -> ExitCode {
     if !on_valgrind() {
         eprintln!("ct-check: not running under valgrind; the cases run but nothing is checked");
     }
+    // The kernels must be the ones the (virtual) CPU calls for, or the check
+    // would pass on code that production never runs.
+    let (sm3_one, sm3_many) = shangmi::sm3::kernels();
+    eprintln!("ct-check: SM3 kernels: {sm3_one} (one message), {sm3_many} (many)");
+    #[cfg(target_arch = "x86_64")]
+    if !cfg!(feature = "force-portable")
+        && std::is_x86_feature_detected!("avx2")
+        && std::is_x86_feature_detected!("bmi1")
+        && std::is_x86_feature_detected!("bmi2")
+        && (sm3_one, sm3_many) != ("avx2-bmi2", "avx2-x8")
+    {
+        eprintln!("ct-check: the CPU has AVX2 and BMI2 but the SM3 kernels were not selected");
+        return ExitCode::FAILURE;
+    }
+    if cfg!(feature = "force-portable") && (sm3_one, sm3_many) != ("portable", "portable") {
+        eprintln!("ct-check: force-portable, yet an SM3 kernel was selected");
+        return ExitCode::FAILURE;
+    }
     let selected: Vec<&cases::Case> = if args.is_empty() {
         cases::ALL
             .iter()

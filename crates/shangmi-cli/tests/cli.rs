@@ -748,6 +748,22 @@ fn speed_prints_json_lines_and_rejects_unknown_operations() {
         String::from_utf8(ok(shangmi(&["speed", "sm4", "--seconds", "0.02"], b""))).unwrap();
     assert!(table.lines().next().unwrap().starts_with("op"));
     assert!(table.lines().count() > 8, "{table}");
+    // An exact name is that operation alone, and naming one twice runs it once.
+    let sm3 = String::from_utf8(ok(shangmi(
+        &[
+            "speed",
+            "sm3",
+            "sm3-x8",
+            "sm3-x8",
+            "--seconds",
+            "0.02",
+            "--json",
+        ],
+        b"",
+    )))
+    .unwrap();
+    let ops: Vec<&str> = sm3.lines().map(|l| l.split('"').nth(3).unwrap()).collect();
+    assert_eq!(ops, ["sm3", "sm3-x8"], "{sm3}");
     let o = shangmi(&["speed", "md5"], b"");
     status(&o, 2);
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown operation"));

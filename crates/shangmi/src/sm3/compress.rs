@@ -16,7 +16,7 @@ pub(crate) const IV: [u32; 8] = [
 ];
 
 /// T_j rotated left by j (mod 32), precomputed for each round.
-const T: [u32; 64] = {
+pub(super) const T: [u32; 64] = {
     let mut t = [0u32; 64];
     let mut j = 0;
     while j < 64 {
@@ -37,8 +37,19 @@ fn p1(x: u32) -> u32 {
     x ^ x.rotate_left(15) ^ x.rotate_left(23)
 }
 
-/// Compresses each 64-byte block of `blocks` into `v`.
+/// Compresses each 64-byte block of `blocks` into `v`, with the kernel this
+/// CPU supports (chosen once, at run time).
 pub(crate) fn compress(v: &mut [u32; 8], blocks: &[[u8; 64]]) {
+    #[cfg(target_arch = "x86_64")]
+    if super::x86::available() {
+        return super::x86::compress(v, blocks);
+    }
+    compress_portable(v, blocks);
+}
+
+/// The portable kernel, whatever the CPU (the tests compare every kernel
+/// with it on the same inputs).
+pub(crate) fn compress_portable(v: &mut [u32; 8], blocks: &[[u8; 64]]) {
     for block in blocks {
         compress_block(v, block);
     }

@@ -14,9 +14,15 @@
 
 mod block;
 mod compress;
+mod many;
+#[cfg(target_arch = "x86_64")]
+mod x86;
+#[cfg(target_arch = "x86_64")]
+mod x86_many;
 
 pub use block::Sm3Core;
 use digest::{FixedOutput, Update};
+pub use many::hash_many;
 
 /// SM3 digest length in bytes.
 pub const OUTPUT_LEN: usize = 32;
@@ -46,6 +52,30 @@ impl Sm3 {
     pub fn finalize(self) -> [u8; OUTPUT_LEN] {
         FixedOutput::finalize_fixed(self).into()
     }
+}
+
+/// Names the SM3 kernels chosen on this CPU (once, at run time): the one for
+/// a single message ([`hash`], [`Sm3`], HMAC-SM3, the KDFs) and the one for
+/// [`hash_many`]: `("avx2-bmi2", "avx2-x8")` on x86-64 with AVX2 and BMI2,
+/// `("portable", "portable")` elsewhere or with the `force-portable`
+/// feature. For benchmark reports and the constant-time check.
+pub fn kernels() -> (&'static str, &'static str) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let one = if x86::available() {
+            "avx2-bmi2"
+        } else {
+            "portable"
+        };
+        let many = if x86_many::available() {
+            "avx2-x8"
+        } else {
+            "portable"
+        };
+        (one, many)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    ("portable", "portable")
 }
 
 /// SM3 of `data` in one call.
