@@ -6,6 +6,7 @@
 //!
 //! * [`sm3`]: the SM3 hash (GB/T 32905), HMAC-SM3, and the KDFs in [`kdf`].
 //! * [`sm4`]: the SM4 block cipher (GB/T 32907) and its modes of operation.
+//! * [`ghash`]: GHASH, the universal hash of GCM.
 //! * [`sm2`]: SM2 public-key cryptography (GB/T 32918): signatures,
 //!   encryption, key exchange, and ECDH on the recommended curve.
 //! * [`alg`]: algorithms as values: one API shape for hashes, MACs, AEADs,
@@ -31,8 +32,11 @@ extern crate alloc;
 extern crate std;
 
 pub mod alg;
+#[cfg(target_arch = "x86_64")]
+mod cpu;
 mod ct;
 mod error;
+pub mod ghash;
 pub mod kdf;
 #[cfg(feature = "alloc")]
 pub mod keys;

@@ -103,3 +103,18 @@ pub fn load(name: &str) -> Vec<Record> {
     assert!(!recs.is_empty(), "{name} has no records");
     recs
 }
+
+/// A deterministic stream of test bytes (splitmix64), for the tests that
+/// compare kernels on random inputs.
+pub fn test_bytes(seed: u64, n: usize) -> Vec<u8> {
+    let mut x = seed;
+    (0..n)
+        .map(|_| {
+            x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = x;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            (z ^ (z >> 31)) as u8
+        })
+        .collect()
+}

@@ -60,6 +60,82 @@ pub(crate) enum Direction {
     Decrypt,
 }
 
+/// The multi-block SM4 kernels. One is chosen per CPU, once, from its
+/// features ([`Kernel::selected`]); the tests run every kernel the CPU
+/// offers against the portable one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kernel {
+    /// The bitsliced circuit, eight blocks per pass: any CPU.
+    Portable,
+    /// AES-NI and SSSE3: four or eight blocks per pass.
+    #[cfg(target_arch = "x86_64")]
+    AesNi,
+    /// AVX2 and VAES: eight or sixteen blocks per pass.
+    #[cfg(target_arch = "x86_64")]
+    Vaes,
+    /// NEON and the AES instructions: four or eight blocks per pass.
+    #[cfg(target_arch = "aarch64")]
+    NeonAes,
+}
+
+impl Kernel {
+    /// Every kernel of this architecture, fastest first.
+    pub(crate) const ALL: &'static [Kernel] = &[
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Vaes,
+        #[cfg(target_arch = "x86_64")]
+        Kernel::AesNi,
+        #[cfg(target_arch = "aarch64")]
+        Kernel::NeonAes,
+        Kernel::Portable,
+    ];
+
+    /// Whether this CPU runs the kernel (always false for the CPU-specific
+    /// ones with the `force-portable` feature).
+    pub(crate) fn is_available(self) -> bool {
+        match self {
+            Kernel::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            Kernel::AesNi => super::x86::aesni_available(),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Vaes => super::x86::vaes_available(),
+            #[cfg(target_arch = "aarch64")]
+            Kernel::NeonAes => super::aarch64::available(),
+        }
+    }
+
+    /// The fastest kernel this CPU runs for many blocks.
+    pub(crate) fn selected() -> Kernel {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|k| k.is_available())
+            .unwrap_or(Kernel::Portable)
+    }
+
+    /// The kernel for a single block: the narrowest CPU-specific one.
+    pub(crate) fn single() -> Kernel {
+        #[cfg(target_arch = "x86_64")]
+        if super::x86::aesni_available() {
+            return Kernel::AesNi;
+        }
+        Self::selected()
+    }
+
+    /// A short name for reports (`shangmi speed`).
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Kernel::Portable => "portable (bitsliced)",
+            #[cfg(target_arch = "x86_64")]
+            Kernel::AesNi => "AES-NI",
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Vaes => "AVX2+VAES",
+            #[cfg(target_arch = "aarch64")]
+            Kernel::NeonAes => "NEON+AES",
+        }
+    }
+}
+
 /// An SM4 key schedule (the 32 round keys).
 ///
 /// Zeroized on drop; its `Debug` output does not show it. Implements the
@@ -123,66 +199,52 @@ impl Sm4 {
 
     /// Encrypts or decrypts one block in place.
     pub(crate) fn crypt_block(&self, block: &mut [u8; BLOCK_LEN], dir: Direction) {
-        #[cfg(target_arch = "x86_64")]
-        if super::x86::available() {
-            let mut lanes = [[0u8; BLOCK_LEN]; super::x86::LANES];
-            lanes[0] = *block;
-            self.crypt_x86(&mut lanes, dir);
-            *block = lanes[0];
-            lanes.zeroize();
-            return;
-        }
-        self.crypt(core::array::from_mut(block), dir);
+        self.crypt_many_with(Kernel::single(), core::array::from_mut(block), dir);
     }
 
-    /// Four blocks with AES-NI.
-    #[cfg(target_arch = "x86_64")]
-    fn crypt_x86(&self, lanes: &mut [[u8; BLOCK_LEN]; super::x86::LANES], dir: Direction) {
-        // SAFETY: only called after `x86::available()` confirmed AES-NI,
-        // SSSE3 and SSE2.
-        #[allow(unsafe_code)]
-        unsafe {
-            super::x86::crypt4(&self.rk, dir == Direction::Decrypt, lanes)
-        }
-    }
-
-    /// Encrypts or decrypts each block of `blocks` in place.
+    /// Encrypts or decrypts each block of `blocks` in place with the kernel
+    /// this CPU selected.
     pub(crate) fn crypt_many(&self, blocks: &mut [[u8; BLOCK_LEN]], dir: Direction) {
-        #[cfg(target_arch = "x86_64")]
-        if super::x86::available() {
-            use super::x86::LANES as X;
-            let mut blocks = blocks;
-            if super::x86::wide_available() {
-                use super::x86::WIDE_LANES as W;
-                let mut wide = blocks.chunks_exact_mut(W);
-                for chunk in &mut wide {
-                    if let Ok(lanes) = <&mut [[u8; BLOCK_LEN]; W]>::try_from(chunk) {
-                        // SAFETY: AVX2, VAES and AES-NI confirmed just above.
-                        #[allow(unsafe_code)]
-                        unsafe {
-                            super::x86::crypt8(&self.rk, dir == Direction::Decrypt, lanes)
-                        }
-                    }
-                }
-                blocks = wide.into_remainder();
-            }
-            let mut chunks = blocks.chunks_exact_mut(X);
-            for chunk in &mut chunks {
-                if let Ok(lanes) = <&mut [[u8; BLOCK_LEN]; X]>::try_from(chunk) {
-                    self.crypt_x86(lanes, dir);
+        self.crypt_many_with(Kernel::selected(), blocks, dir);
+    }
+
+    /// Encrypts or decrypts each block of `blocks` in place with `kernel`,
+    /// which must be available on this CPU (tests compare the kernels on
+    /// the same inputs; an unavailable one falls back to the portable).
+    pub(crate) fn crypt_many_with(
+        &self,
+        kernel: Kernel,
+        blocks: &mut [[u8; BLOCK_LEN]],
+        dir: Direction,
+    ) {
+        let decrypt = dir == Direction::Decrypt;
+        match kernel {
+            #[cfg(target_arch = "x86_64")]
+            Kernel::AesNi if super::x86::aesni_available() => {
+                // SAFETY: AES-NI, SSSE3 and SSE2 confirmed by the guard.
+                #[allow(unsafe_code)]
+                unsafe {
+                    super::x86::crypt_many_aesni(&self.rk, decrypt, blocks)
                 }
             }
-            let tail = chunks.into_remainder();
-            if !tail.is_empty() {
-                let mut lanes = [[0u8; BLOCK_LEN]; X];
-                lanes[..tail.len()].copy_from_slice(tail);
-                self.crypt_x86(&mut lanes, dir);
-                tail.copy_from_slice(&lanes[..tail.len()]);
-                lanes.zeroize();
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Vaes if super::x86::vaes_available() => {
+                // SAFETY: AVX2, VAES and AES-NI confirmed by the guard.
+                #[allow(unsafe_code)]
+                unsafe {
+                    super::x86::crypt_many_vaes(&self.rk, decrypt, blocks)
+                }
             }
-            return;
+            #[cfg(target_arch = "aarch64")]
+            Kernel::NeonAes if super::aarch64::available() => {
+                // SAFETY: NEON and the AES instructions confirmed by the guard.
+                #[allow(unsafe_code)]
+                unsafe {
+                    super::aarch64::crypt_many(&self.rk, decrypt, blocks)
+                }
+            }
+            _ => self.crypt_many_portable(blocks, dir),
         }
-        self.crypt_many_portable(blocks, dir);
     }
 
     /// The portable bitsliced path, whatever the CPU (tests compare the
@@ -286,21 +348,21 @@ impl BlockCipherDecrypt for Sm4 {
     }
 }
 
-/// Runs `crypt` on one in-out block through a stack copy.
+/// Runs one in-out block through a stack copy.
 fn inout_one(sm4: &Sm4, mut block: InOut<'_, '_, Block<Sm4>>, dir: Direction) {
     let mut b = block.get_in().0;
-    sm4.crypt(core::array::from_mut(&mut b), dir);
+    sm4.crypt_block(&mut b, dir);
     *block.get_out() = b.into();
     b.zeroize();
 }
 
-/// Runs `crypt` on eight in-out blocks through a stack copy.
+/// Runs eight in-out blocks through a stack copy.
 fn inout_par(sm4: &Sm4, mut blocks: InOut<'_, '_, ParBlocks<Sm4>>, dir: Direction) {
     let mut b = [[0u8; BLOCK_LEN]; LANES];
     for (bi, src) in b.iter_mut().zip(blocks.get_in().iter()) {
         *bi = src.0;
     }
-    sm4.crypt(&mut b, dir);
+    sm4.crypt_many(&mut b, dir);
     for (dst, bi) in blocks.get_out().iter_mut().zip(b.iter()) {
         *dst = (*bi).into();
     }

@@ -2,6 +2,7 @@
 //! 12-byte nonce, 16-byte tag). CCM needs the message length before it
 //! starts, so it is one-shot.
 
+use super::ctr::{Increment, Keystream};
 use super::mac::CbcMac;
 use super::{BLOCK_LEN, KEY_LEN, Sm4, xor_block};
 use crate::{Error, Result, ct};
@@ -118,15 +119,16 @@ impl Sm4Ccm {
         m.finish_padded()
     }
 
+    /// The counter half: counter blocks 1, 2, ... through the multi-block
+    /// kernel. [`Self::check`] keeps the count within the q-byte counter
+    /// field, so a 128-bit increment equals CCM's.
     fn ctr(&self, nonce: &[u8], data: &mut [u8]) {
-        for (i, chunk) in data.chunks_mut(BLOCK_LEN).enumerate() {
-            let mut s = Self::counter_block(nonce, i as u64 + 1);
-            self.cipher.encrypt_block(&mut s);
-            for (d, k) in chunk.iter_mut().zip(s.iter()) {
-                *d ^= k;
-            }
-            s.zeroize();
-        }
+        Keystream::new(
+            self.cipher.clone(),
+            Self::counter_block(nonce, 1),
+            Increment::Block,
+        )
+        .apply(data);
     }
 
     fn tag_mask(&self, nonce: &[u8]) -> [u8; BLOCK_LEN] {

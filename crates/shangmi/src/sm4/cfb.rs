@@ -1,7 +1,8 @@
 //! SM4-CFB: 128-bit cipher feedback (OpenSSL's `sm4-cfb`); any length, in
 //! any pieces.
 
-use super::{BLOCK_LEN, Sm4};
+use super::ctr::BATCH;
+use super::{BLOCK_LEN, Sm4, xor_block};
 use zeroize::Zeroize;
 
 /// Which way a [`Cfb`] runs.
@@ -38,26 +39,61 @@ impl Cfb {
 
     /// Encrypts or decrypts `data` in place.
     pub fn apply(&mut self, data: &mut [u8]) {
-        for b in data {
-            if self.used == BLOCK_LEN {
-                self.ks = self.fb;
-                self.cipher.encrypt_block(&mut self.ks);
-                self.used = 0;
-            }
-            let c = match self.direction {
-                Direction::Encrypt => {
-                    *b ^= self.ks[self.used];
-                    *b
-                }
-                Direction::Decrypt => {
-                    let c = *b;
-                    *b ^= self.ks[self.used];
-                    c
-                }
+        let mut data = data;
+        // Finish a partly used keystream block.
+        while self.used < BLOCK_LEN {
+            let Some((b, rest)) = data.split_first_mut() else {
+                return;
             };
-            self.fb[self.used] = c;
-            self.used += 1;
+            self.byte(b);
+            data = rest;
         }
+        if self.direction == Direction::Decrypt {
+            // Each whole block's keystream is the encryption of the
+            // ciphertext block before it, all known in advance: a kernel
+            // pass at a time.
+            let whole = data.len() / BLOCK_LEN * BLOCK_LEN;
+            let (head, tail) = data.split_at_mut(whole);
+            let mut ks = [[0u8; BLOCK_LEN]; BATCH];
+            for group in head.as_chunks_mut::<BLOCK_LEN>().0.chunks_mut(BATCH) {
+                let ks = &mut ks[..group.len()];
+                ks[0] = self.fb;
+                ks[1..].copy_from_slice(&group[..group.len() - 1]);
+                self.fb = group[group.len() - 1];
+                self.cipher.encrypt_blocks(ks);
+                for (c, k) in group.iter_mut().zip(ks.iter()) {
+                    xor_block(c, k);
+                }
+            }
+            ks.zeroize();
+            data = tail;
+        }
+        for b in data {
+            self.byte(b);
+        }
+    }
+
+    /// One byte through the feedback register.
+    #[inline(always)]
+    fn byte(&mut self, b: &mut u8) {
+        if self.used == BLOCK_LEN {
+            self.ks = self.fb;
+            self.cipher.encrypt_block(&mut self.ks);
+            self.used = 0;
+        }
+        let c = match self.direction {
+            Direction::Encrypt => {
+                *b ^= self.ks[self.used];
+                *b
+            }
+            Direction::Decrypt => {
+                let c = *b;
+                *b ^= self.ks[self.used];
+                c
+            }
+        };
+        self.fb[self.used] = c;
+        self.used += 1;
     }
 }
 

@@ -1,15 +1,15 @@
 //! SM4-GCM (NIST SP 800-38D with SM4; RFC 8998 `AEAD_SM4_GCM`: 12-byte
-//! nonce, 16-byte tag). GHASH comes from the `ghash` crate (constant time,
-//! carry-less multiply where the CPU has it).
+//! nonce, 16-byte tag). GHASH is [`crate::ghash`] (constant time, carry-less
+//! multiplication where the CPU has it); the counter blocks go through the
+//! multi-block SM4 kernel.
 
-use super::ctr::Keystream;
+use super::ctr::{Increment, Keystream};
 use super::{BLOCK_LEN, KEY_LEN, Sm4, xor_block};
+use crate::ghash::GHash;
 use crate::{Error, Result, ct};
 use aead::consts::{U12, U16};
 use aead::{AeadCore, AeadInOut, TagPosition};
 use cipher::{Key, KeyInit, KeySizeUser};
-use ghash::GHash;
-use ghash::universal_hash::UniversalHash;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
@@ -26,18 +26,13 @@ pub const MIN_TAG_LEN: usize = 12;
 #[derive(Clone)]
 pub struct Sm4Gcm {
     cipher: Sm4,
-    h: [u8; BLOCK_LEN],
+    /// GHASH under H = E(0), nothing absorbed: cloned per message.
+    ghash: GHash,
 }
 
 impl core::fmt::Debug for Sm4Gcm {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("Sm4Gcm { .. }")
-    }
-}
-
-impl Drop for Sm4Gcm {
-    fn drop(&mut self) {
-        self.h.zeroize();
     }
 }
 
@@ -47,7 +42,9 @@ impl Sm4Gcm {
         let cipher = Sm4::new(key);
         let mut h = [0u8; BLOCK_LEN];
         cipher.encrypt_block(&mut h);
-        Self { cipher, h }
+        let ghash = GHash::new(&h);
+        h.zeroize();
+        Self { cipher, ghash }
     }
 
     /// Starts a streaming encryption under `nonce` (any non-empty length;
@@ -126,24 +123,24 @@ impl GcmStream {
             j0[..NONCE_LEN].copy_from_slice(nonce);
             j0[BLOCK_LEN - 1] = 1;
         } else {
-            let mut g = GHash::new(&key.h.into());
+            let mut g = key.ghash.clone();
             g.update_padded(nonce);
             let mut lens = [0u8; BLOCK_LEN];
             lens[8..].copy_from_slice(&((nonce.len() as u64) * 8).to_be_bytes());
-            g.update(&[lens.into()]);
-            j0 = g.finalize().into();
+            g.update(&[lens]);
+            j0 = g.finalize();
         }
         let mut tag_mask = j0;
         key.cipher.encrypt_block(&mut tag_mask);
         let mut counter = j0;
         increment_32(&mut counter);
-        let mut ghash = GHash::new(&key.h.into());
+        let mut ghash = key.ghash.clone();
         ghash.update_padded(aad);
         Ok(Self {
             ghash,
             mode,
             tag_mask,
-            ks: Keystream::new(key.cipher.clone(), counter, increment_32),
+            ks: Keystream::new(key.cipher.clone(), counter, Increment::Low32),
             pending: [0; BLOCK_LEN],
             pending_len: 0,
             aad_len: aad.len() as u64,
@@ -185,13 +182,12 @@ impl GcmStream {
             if self.pending_len < BLOCK_LEN {
                 return;
             }
-            self.ghash.update(&[self.pending.into()]);
+            self.ghash.update(&[self.pending]);
             self.pending_len = 0;
         }
         let (blocks, tail) = c.as_chunks::<BLOCK_LEN>();
         // All whole blocks in one call, so GHASH can use its parallel path.
-        self.ghash
-            .update(ghash::Block::cast_slice_from_core(blocks));
+        self.ghash.update(blocks);
         self.pending[..tail.len()].copy_from_slice(tail);
         self.pending_len = tail.len();
     }
@@ -203,10 +199,8 @@ impl GcmStream {
         let mut lens = [0u8; BLOCK_LEN];
         lens[..8].copy_from_slice(&(self.aad_len * 8).to_be_bytes());
         lens[8..].copy_from_slice(&(self.ct_len * 8).to_be_bytes());
-        let ghash = self.ghash.clone();
-        let mut ghash = ghash;
-        ghash.update(&[lens.into()]);
-        let mut t: [u8; TAG_LEN] = ghash.finalize().into();
+        self.ghash.update(&[lens]);
+        let mut t: [u8; TAG_LEN] = self.ghash.finalize();
         xor_block(&mut t, &self.tag_mask);
         t
     }

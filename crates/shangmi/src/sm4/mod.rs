@@ -24,6 +24,8 @@
 //! assert_eq!(&pt[..m], b"attack at dawn");
 //! ```
 
+#[cfg(target_arch = "aarch64")]
+mod aarch64;
 mod block;
 pub mod cbc;
 pub mod ccm;
@@ -35,6 +37,8 @@ pub mod mac;
 pub mod ofb;
 mod padding;
 mod sbox;
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+mod tables;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 pub mod xts;
@@ -71,6 +75,13 @@ pub fn cbc_decrypt(
     out: &mut [u8],
 ) -> Result<usize> {
     cbc::decrypt(&Sm4::new(key), iv, padding, input, out)
+}
+
+/// The name of the multi-block kernel this CPU runs (for reports such as
+/// `shangmi speed`): `"AVX2+VAES"`, `"AES-NI"`,
+/// `"NEON+AES"` or `"portable (bitsliced)"`.
+pub fn kernel_name() -> &'static str {
+    block::Kernel::selected().name()
 }
 
 /// XORs `b` into `a`.

@@ -11,7 +11,11 @@ maps) and the SM4 S-box table of its test module. It then
    field polynomial in GF(2)[t]/(t^8+t^4+t^3+t+1));
 3. folds it, A, and the inverse of the circuit's linear output layer L into
    IN, cin, OUT, cout with S(x) = OUT * BPC(IN * x + cin) + cout;
-4. checks that on all 256 inputs, and prints the Rust lines for both maps.
+4. checks that on all 256 inputs, and prints the Rust lines for both maps;
+5. does the same around the AES S-box (the nibble tables of x86.rs and
+   aarch64.rs);
+6. derives the two GFNI matrices (for an AVX-512 + GFNI kernel; none is
+   shipped, as no machine here can run and test one).
 
 Run: python3 sbox_maps.py   (from this directory)
 """
@@ -111,3 +115,47 @@ for j in range(8):
 for j in range(8):
     e = " ^ ".join("s%d" % (7 - i) for i in range(8) if (OUT[i] >> j) & 1)
     print("        %s," % ("!(%s)" % e if (COUT >> j) & 1 else e))
+
+
+# 5. The same S-box around the AES S-box (AES-NI `aesenclast`, AArch64
+#    `aese`, both with a zero round key): S(x) = OUT2(S_aes(IN2 x + c_in)),
+#    S_aes(y) = L_aes * inv(y) + 0x63, so OUT2(z) = A PHI^-1 L_aes^-1 (z + 0x63) + 0xD3.
+#    Each affine map becomes two 16-entry nibble tables (the constant folded
+#    into the low one), as x86.rs and aarch64.rs look them up.
+def aes_sbox(y):
+    v = ginv(y, AES_POLY)
+    rotl = lambda v, k: ((v << k) | (v >> (8 - k))) & 0xFF
+    return v ^ rotl(v, 1) ^ rotl(v, 2) ^ rotl(v, 3) ^ rotl(v, 4) ^ 0x63
+
+
+L_AES = cols_of(lambda v: aes_sbox(ginv(v, AES_POLY)) ^ 0x63)
+OUT2 = compose(A, compose(invert(PHI), invert(L_AES)))
+COUT2 = apply(OUT2, 0x63) ^ 0xD3
+assert all(apply(OUT2, aes_sbox(apply(IN, x) ^ CIN)) ^ COUT2 == SBOX[x] for x in range(256))
+
+
+def nibble_tables(m, c):
+    lo = [apply(m, n) ^ c for n in range(16)]
+    hi = [apply(m, n << 4) for n in range(16)]
+    return bytes(lo).hex(), bytes(hi).hex()
+
+
+print("IN_LO, IN_HI   = %s, %s" % nibble_tables(IN, CIN))
+print("OUT_LO, OUT_HI = %s, %s" % nibble_tables(OUT2, COUT2))
+
+
+# 6. GFNI: `gf2p8affineqb` computes M x + b and `gf2p8affineinvqb`
+#    M inv(x) + b in the AES field, so S(x) = M2 inv(M1 x + b1) + b2 with
+#    M1 = PHI A, b1 = PHI 0xD3, M2 = A PHI^-1, b2 = 0xD3. The instructions
+#    take M as a 64-bit word whose byte 7 - i is the row for output bit i.
+M1, B1 = compose(PHI, A), apply(PHI, 0xD3)
+M2, B2 = compose(A, invert(PHI)), 0xD3
+assert all(apply(M2, ginv(apply(M1, x) ^ B1, AES_POLY)) ^ B2 == SBOX[x] for x in range(256))
+
+
+def gfni_word(m):
+    rows = [sum(((m[j] >> i) & 1) << j for j in range(8)) for i in range(8)]
+    return sum(rows[i] << (8 * (7 - i)) for i in range(8))
+
+
+print("GFNI: M1 = %#018x, b1 = %#04x; M2 = %#018x, b2 = %#04x" % (gfni_word(M1), B1, gfni_word(M2), B2))

@@ -1,53 +1,82 @@
-//! SM4 on x86-64 with AES-NI: four blocks per pass, constant time.
+//! SM4 on x86-64: AES-NI (4 and 8 blocks per pass) and AVX2 + VAES (8 and
+//! 16), constant time.
 //!
 //! The SM4 S-box is affine-equivalent to the AES S-box:
 //! `S_sm4(x) = OUT(S_aes(IN(x)))` with `IN` and `OUT` affine maps over
 //! GF(2)^8. Both maps are applied to sixteen bytes at once with two
 //! 16-entry nibble tables and `pshufb` (register lookups, no memory indexed
 //! by data), and `aesenclast` with a zero round key applies `S_aes` to
-//! every byte (after an inverse ShiftRows shuffle cancels its ShiftRows).
-//! The tables were derived by a script from the two S-boxes and checked on
-//! all 256 inputs; the unit tests check this kernel against the portable
-//! one. Four blocks are transposed so that each register holds one word of
-//! each block.
+//! every byte, followed by ShiftRows. ShiftRows is undone inside the
+//! shuffles that the linear transform `L` needs anyway: `L(s) = s ^
+//! rotl(s ^ rotl8(s) ^ rotl16(s), 2) ^ rotl24(s)`, and `s`, `rotl8(s)`,
+//! `rotl16(s)`, `rotl24(s)` are four byte shuffles of the shifted output.
+//!
+//! `sbox_maps.py` derives the nibble tables from the
+//! two S-boxes and checks them on all 256 inputs; the unit tests check every
+//! kernel against the portable one. Four blocks are transposed so that each
+//! 128-bit lane holds one word of each of four blocks; wider registers carry
+//! four such lanes side by side, and two independent register sets are
+//! interleaved per pass to hide instruction latency.
 #![allow(unsafe_code)]
 
 use core::arch::x86_64::*;
+use zeroize::Zeroize;
 
-/// Blocks per pass.
-pub(crate) const LANES: usize = 4;
+/// One block, as the kernels see it.
+type Block = [u8; 16];
 
 cpufeatures::new!(aes_ssse3, "aes", "ssse3", "sse2");
 
-/// Whether this CPU has the instructions (detected once).
-pub(crate) fn available() -> bool {
+/// Whether this CPU has AES-NI and SSSE3 (detected once), and the
+/// portable kernels are not forced.
+pub(crate) fn aesni_available() -> bool {
     !cfg!(feature = "force-portable") && aes_ssse3::get()
 }
 
-/// `IN`: low and high nibble tables (the constant folded into the low one).
-const IN_LO: [u8; 16] = hex16("3eb20e82bb378b07a12d911d24a81498");
-const IN_HI: [u8; 16] = hex16("00dc2ef2c519eb3708d426facd11e33f");
-/// `OUT`: low and high nibble tables.
-const OUT_LO: [u8; 16] = hex16("6cd4a61e52ea98200bb3c179358dff47");
-const OUT_HI: [u8; 16] = hex16("00e050b09d7dcd2dc02090705dbd0ded");
-/// Inverse ShiftRows: `m[4c + r] = 4((c - r) mod 4) + r`.
-const INV_SHIFT_ROWS: [u8; 16] = [0, 13, 10, 7, 4, 1, 14, 11, 8, 5, 2, 15, 12, 9, 6, 3];
-/// Byte swap within each 32-bit lane (big-endian words).
-const BSWAP32: [u8; 16] = [3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12];
-
-const fn hex16(s: &str) -> [u8; 16] {
-    let b = s.as_bytes();
-    let mut out = [0u8; 16];
-    let mut i = 0;
-    while i < 16 {
-        out[i] = (nib(b[2 * i]) << 4) | nib(b[2 * i + 1]);
-        i += 1;
-    }
-    out
+/// Whether this CPU also has AVX2 and VAES.
+pub(crate) fn vaes_available() -> bool {
+    aesni_available() && crate::cpu::avx2_vaes()
 }
 
-const fn nib(c: u8) -> u8 {
-    if c <= b'9' { c - b'0' } else { c - b'a' + 10 }
+use super::tables::{IN_HI, IN_LO, INV_SHIFT_ROWS, ISR_ROL8, ISR_ROL16, ISR_ROL24, OUT_HI, OUT_LO};
+
+/// Byte swap within each 32-bit lane (big-endian words).
+const BSWAP32: [u8; 16] = [3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12];
+/// The in-lane 4x4 transpose of 32-bit words: lane `j` of register `k` in,
+/// word `k` of lane `j` out (its own inverse). Works on every width.
+macro_rules! transpose {
+    ($lo32:ident, $hi32:ident, $lo64:ident, $hi64:ident, $a:expr, $b:expr, $c:expr, $d:expr) => {{
+        let t0 = $lo32($a, $b);
+        let t1 = $hi32($a, $b);
+        let t2 = $lo32($c, $d);
+        let t3 = $hi32($c, $d);
+        [$lo64(t0, t2), $hi64(t0, t2), $lo64(t1, t3), $hi64(t1, t3)]
+    }};
+}
+
+/// The round key for `round`, either way.
+#[inline(always)]
+fn round_key(rk: &[u32; 32], decrypt: bool, round: usize) -> i32 {
+    (if decrypt { rk[31 - round] } else { rk[round] }) as i32
+}
+
+/// The 32 rounds on `S` register sets, four rounds per loop turn (so the
+/// words never move): `x_i ^= T(x_{i+1} ^ x_{i+2} ^ x_{i+3} ^ rk)`.
+macro_rules! rounds {
+    ($x:ident, $rk:expr, $decrypt:expr, $splat:ident, $xor:ident, $t:expr) => {
+        for r in (0..32).step_by(4) {
+            for i in 0..4 {
+                let k = $splat(round_key($rk, $decrypt, r + i));
+                for set in $x.iter_mut() {
+                    let t = $xor(
+                        $xor(set[(i + 1) % 4], set[(i + 2) % 4]),
+                        $xor(set[(i + 3) % 4], k),
+                    );
+                    set[i] = $xor(set[i], $t(t));
+                }
+            }
+        }
+    };
 }
 
 #[inline(always)]
@@ -56,104 +85,121 @@ unsafe fn load(t: &[u8; 16]) -> __m128i {
     unsafe { _mm_loadu_si128(t.as_ptr().cast()) }
 }
 
-/// Applies an affine map given by nibble tables to every byte.
-#[inline(always)]
-unsafe fn affine(x: __m128i, lo: __m128i, hi: __m128i, mask: __m128i) -> __m128i {
-    // SAFETY: SSSE3/SSE2 register operations, enabled by the caller.
-    unsafe {
-        let l = _mm_and_si128(x, mask);
-        let h = _mm_and_si128(_mm_srli_epi16(x, 4), mask);
+/// The SM4 transform `T = L(S(.))` on 128-bit registers (AES-NI).
+struct AesT128 {
+    mask: __m128i,
+    in_lo: __m128i,
+    in_hi: __m128i,
+    out_lo: __m128i,
+    out_hi: __m128i,
+    isr: __m128i,
+    isr_rol8: __m128i,
+    isr_rol16: __m128i,
+    isr_rol24: __m128i,
+}
+
+impl AesT128 {
+    #[target_feature(enable = "sse2")]
+    #[inline]
+    unsafe fn new() -> Self {
+        // SAFETY: loads of 16-byte constant tables; SSE2 is enabled.
+        unsafe {
+            Self {
+                mask: _mm_set1_epi8(0x0f),
+                in_lo: load(&IN_LO),
+                in_hi: load(&IN_HI),
+                out_lo: load(&OUT_LO),
+                out_hi: load(&OUT_HI),
+                isr: load(&INV_SHIFT_ROWS),
+                isr_rol8: load(&ISR_ROL8),
+                isr_rol16: load(&ISR_ROL16),
+                isr_rol24: load(&ISR_ROL24),
+            }
+        }
+    }
+
+    /// Applies an affine map given by nibble tables to every byte.
+    #[target_feature(enable = "ssse3,sse2")]
+    #[inline]
+    fn affine(&self, x: __m128i, lo: __m128i, hi: __m128i) -> __m128i {
+        let l = _mm_and_si128(x, self.mask);
+        let h = _mm_and_si128(_mm_srli_epi16(x, 4), self.mask);
         _mm_xor_si128(_mm_shuffle_epi8(lo, l), _mm_shuffle_epi8(hi, h))
     }
-}
 
-#[inline(always)]
-unsafe fn rotl(x: __m128i, n: i32) -> __m128i {
-    // SAFETY: SSE2 shifts of 32-bit lanes.
-    unsafe {
-        match n {
-            2 => _mm_or_si128(_mm_slli_epi32(x, 2), _mm_srli_epi32(x, 30)),
-            10 => _mm_or_si128(_mm_slli_epi32(x, 10), _mm_srli_epi32(x, 22)),
-            18 => _mm_or_si128(_mm_slli_epi32(x, 18), _mm_srli_epi32(x, 14)),
-            _ => _mm_or_si128(_mm_slli_epi32(x, 24), _mm_srli_epi32(x, 8)),
-        }
+    /// SM4's `T = L(S(.))` on four words.
+    #[target_feature(enable = "aes,ssse3,sse2")]
+    #[inline]
+    fn t(&self, x: __m128i) -> __m128i {
+        let u = self.affine(x, self.in_lo, self.in_hi);
+        let u = _mm_aesenclast_si128(u, _mm_setzero_si128());
+        let u = self.affine(u, self.out_lo, self.out_hi);
+        let s = _mm_shuffle_epi8(u, self.isr);
+        let y = _mm_xor_si128(
+            _mm_xor_si128(s, _mm_shuffle_epi8(u, self.isr_rol8)),
+            _mm_shuffle_epi8(u, self.isr_rol16),
+        );
+        let y = _mm_or_si128(_mm_slli_epi32(y, 2), _mm_srli_epi32(y, 30));
+        _mm_xor_si128(_mm_xor_si128(y, s), _mm_shuffle_epi8(u, self.isr_rol24))
     }
 }
 
-/// Encrypts (or, with the round keys reversed, decrypts) four blocks.
+/// AES-NI: `S` sets of four blocks per pass.
 ///
 /// # Safety
-/// The CPU must support AES-NI, SSSE3 and SSE2 ([`available`]).
+/// The CPU must support AES-NI, SSSE3 and SSE2 ([`aesni_available`]).
 #[target_feature(enable = "aes,ssse3,sse2")]
-pub(crate) unsafe fn crypt4(rk: &[u32; 32], decrypt: bool, blocks: &mut [[u8; 16]; LANES]) {
+unsafe fn crypt_aesni<const S: usize>(rk: &[u32; 32], decrypt: bool, blocks: &mut [[Block; 4]; S]) {
     // SAFETY: the target features are enabled on this function; every load
-    // and store reads or writes a whole [u8; 16] that the caller owns.
+    // and store reads or writes a whole block that the caller owns.
     unsafe {
+        let c = AesT128::new();
         let bswap = load(&BSWAP32);
-        let mask = _mm_set1_epi8(0x0f);
-        let (in_lo, in_hi) = (load(&IN_LO), load(&IN_HI));
-        let (out_lo, out_hi) = (load(&OUT_LO), load(&OUT_HI));
-        let isr = load(&INV_SHIFT_ROWS);
-        let zero = _mm_setzero_si128();
-
-        // Load and byte-swap: b[k] holds the four words of block k.
-        let b0 = _mm_shuffle_epi8(load(&blocks[0]), bswap);
-        let b1 = _mm_shuffle_epi8(load(&blocks[1]), bswap);
-        let b2 = _mm_shuffle_epi8(load(&blocks[2]), bswap);
-        let b3 = _mm_shuffle_epi8(load(&blocks[3]), bswap);
-        // Transpose: x[i] holds word i of every block.
-        let t0 = _mm_unpacklo_epi32(b0, b1);
-        let t1 = _mm_unpackhi_epi32(b0, b1);
-        let t2 = _mm_unpacklo_epi32(b2, b3);
-        let t3 = _mm_unpackhi_epi32(b2, b3);
-        let mut x = [
-            _mm_unpacklo_epi64(t0, t2),
-            _mm_unpackhi_epi64(t0, t2),
-            _mm_unpacklo_epi64(t1, t3),
-            _mm_unpackhi_epi64(t1, t3),
-        ];
-        for round in 0..32 {
-            let k = if decrypt { rk[31 - round] } else { rk[round] };
-            let mut t = _mm_xor_si128(
-                _mm_xor_si128(x[1], x[2]),
-                _mm_xor_si128(x[3], _mm_set1_epi32(k as i32)),
+        let mut x = [[_mm_setzero_si128(); 4]; S];
+        for (set, b) in x.iter_mut().zip(blocks.iter()) {
+            let v = |k: usize| _mm_shuffle_epi8(load(&b[k]), bswap);
+            *set = transpose!(
+                _mm_unpacklo_epi32,
+                _mm_unpackhi_epi32,
+                _mm_unpacklo_epi64,
+                _mm_unpackhi_epi64,
+                v(0),
+                v(1),
+                v(2),
+                v(3)
             );
-            // S-box on all sixteen bytes.
-            t = affine(t, in_lo, in_hi, mask);
-            t = _mm_aesenclast_si128(_mm_shuffle_epi8(t, isr), zero);
-            t = affine(t, out_lo, out_hi, mask);
-            // L.
-            let l = _mm_xor_si128(
-                _mm_xor_si128(t, rotl(t, 2)),
-                _mm_xor_si128(rotl(t, 10), _mm_xor_si128(rotl(t, 18), rotl(t, 24))),
-            );
-            x = [x[1], x[2], x[3], _mm_xor_si128(x[0], l)];
         }
-        // Output words in reverse order: block k = (x3, x2, x1, x0)[k].
-        let t0 = _mm_unpacklo_epi32(x[3], x[2]);
-        let t1 = _mm_unpackhi_epi32(x[3], x[2]);
-        let t2 = _mm_unpacklo_epi32(x[1], x[0]);
-        let t3 = _mm_unpackhi_epi32(x[1], x[0]);
-        let outs = [
-            _mm_unpacklo_epi64(t0, t2),
-            _mm_unpackhi_epi64(t0, t2),
-            _mm_unpacklo_epi64(t1, t3),
-            _mm_unpackhi_epi64(t1, t3),
-        ];
-        for (block, o) in blocks.iter_mut().zip(outs) {
-            _mm_storeu_si128(block.as_mut_ptr().cast(), _mm_shuffle_epi8(o, bswap));
+        let tf = |v| c.t(v);
+        rounds!(x, rk, decrypt, _mm_set1_epi32, _mm_xor_si128, tf);
+        for (set, b) in x.iter().zip(blocks.iter_mut()) {
+            let out = transpose!(
+                _mm_unpacklo_epi32,
+                _mm_unpackhi_epi32,
+                _mm_unpacklo_epi64,
+                _mm_unpackhi_epi64,
+                set[3],
+                set[2],
+                set[1],
+                set[0]
+            );
+            for (blk, o) in b.iter_mut().zip(out) {
+                _mm_storeu_si128(blk.as_mut_ptr().cast(), _mm_shuffle_epi8(o, bswap));
+            }
         }
     }
 }
 
-/// Blocks per pass of the AVX2 + VAES kernel.
-pub(crate) const WIDE_LANES: usize = 8;
-
-cpufeatures::new!(vaes_avx2, "avx2", "vaes", "aes");
-
-/// Whether this CPU has AVX2 and VAES (detected once).
-pub(crate) fn wide_available() -> bool {
-    !cfg!(feature = "force-portable") && vaes_avx2::get()
+/// The SM4 transform on 256-bit registers (VAES): [`AesT128`] twice.
+struct AesT256 {
+    mask: __m256i,
+    in_lo: __m256i,
+    in_hi: __m256i,
+    out_lo: __m256i,
+    out_hi: __m256i,
+    isr: __m256i,
+    isr_rol8: __m256i,
+    isr_rol16: __m256i,
+    isr_rol24: __m256i,
 }
 
 #[inline(always)]
@@ -162,90 +208,170 @@ unsafe fn load2(t: &[u8; 16]) -> __m256i {
     unsafe { _mm256_broadcastsi128_si256(load(t)) }
 }
 
-#[inline(always)]
-unsafe fn affine2(x: __m256i, lo: __m256i, hi: __m256i, mask: __m256i) -> __m256i {
-    // SAFETY: AVX2 register operations, enabled by the caller.
-    unsafe {
-        let l = _mm256_and_si256(x, mask);
-        let h = _mm256_and_si256(_mm256_srli_epi16(x, 4), mask);
+impl AesT256 {
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn new() -> Self {
+        // SAFETY: loads of 16-byte constant tables; AVX2 is enabled.
+        unsafe {
+            Self {
+                mask: _mm256_set1_epi8(0x0f),
+                in_lo: load2(&IN_LO),
+                in_hi: load2(&IN_HI),
+                out_lo: load2(&OUT_LO),
+                out_hi: load2(&OUT_HI),
+                isr: load2(&INV_SHIFT_ROWS),
+                isr_rol8: load2(&ISR_ROL8),
+                isr_rol16: load2(&ISR_ROL16),
+                isr_rol24: load2(&ISR_ROL24),
+            }
+        }
+    }
+
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    fn affine(&self, x: __m256i, lo: __m256i, hi: __m256i) -> __m256i {
+        let l = _mm256_and_si256(x, self.mask);
+        let h = _mm256_and_si256(_mm256_srli_epi16(x, 4), self.mask);
         _mm256_xor_si256(_mm256_shuffle_epi8(lo, l), _mm256_shuffle_epi8(hi, h))
+    }
+
+    /// SM4's `T = L(S(.))` on eight words.
+    #[target_feature(enable = "avx2,vaes")]
+    #[inline]
+    fn t(&self, x: __m256i) -> __m256i {
+        let u = self.affine(x, self.in_lo, self.in_hi);
+        let u = _mm256_aesenclast_epi128(u, _mm256_setzero_si256());
+        let u = self.affine(u, self.out_lo, self.out_hi);
+        let s = _mm256_shuffle_epi8(u, self.isr);
+        let y = _mm256_xor_si256(
+            _mm256_xor_si256(s, _mm256_shuffle_epi8(u, self.isr_rol8)),
+            _mm256_shuffle_epi8(u, self.isr_rol16),
+        );
+        let y = _mm256_or_si256(_mm256_slli_epi32(y, 2), _mm256_srli_epi32(y, 30));
+        _mm256_xor_si256(
+            _mm256_xor_si256(y, s),
+            _mm256_shuffle_epi8(u, self.isr_rol24),
+        )
     }
 }
 
-#[inline(always)]
-unsafe fn rotl2<const L: i32, const R: i32>(x: __m256i) -> __m256i {
-    // SAFETY: AVX2 shifts of 32-bit lanes.
-    unsafe { _mm256_or_si256(_mm256_slli_epi32(x, L), _mm256_srli_epi32(x, R)) }
-}
-
-/// Eight blocks at once: each 128-bit half of a register carries the
-/// four-block layout of [`crypt4`] (blocks 0-3 low, 4-7 high).
+/// AVX2 + VAES: `S` sets of eight blocks per pass. Register `k` of a set
+/// holds blocks `2k` and `2k + 1`, so after the transpose lane `j` carries
+/// blocks `j, 2 + j, 4 + j, 6 + j`.
 ///
 /// # Safety
-/// The CPU must support AVX2, VAES and AES-NI ([`wide_available`]).
+/// The CPU must support AVX2, VAES and AES-NI ([`vaes_available`]).
 #[target_feature(enable = "avx2,vaes,aes,ssse3,sse2")]
-pub(crate) unsafe fn crypt8(rk: &[u32; 32], decrypt: bool, blocks: &mut [[u8; 16]; WIDE_LANES]) {
+unsafe fn crypt_vaes<const S: usize>(rk: &[u32; 32], decrypt: bool, blocks: &mut [[Block; 8]; S]) {
     // SAFETY: the target features are enabled on this function; every load
-    // and store touches a whole [u8; 16] that the caller owns.
+    // and store touches two whole blocks that the caller owns.
     unsafe {
+        let c = AesT256::new();
         let bswap = load2(&BSWAP32);
-        let mask = _mm256_set1_epi8(0x0f);
-        let (in_lo, in_hi) = (load2(&IN_LO), load2(&IN_HI));
-        let (out_lo, out_hi) = (load2(&OUT_LO), load2(&OUT_HI));
-        let isr = load2(&INV_SHIFT_ROWS);
-        let zero = _mm256_setzero_si256();
-        let pair = |k: usize| {
-            _mm256_shuffle_epi8(
-                _mm256_set_m128i(load(&blocks[k + 4]), load(&blocks[k])),
-                bswap,
-            )
-        };
-        let (b0, b1, b2, b3) = (pair(0), pair(1), pair(2), pair(3));
-        let t0 = _mm256_unpacklo_epi32(b0, b1);
-        let t1 = _mm256_unpackhi_epi32(b0, b1);
-        let t2 = _mm256_unpacklo_epi32(b2, b3);
-        let t3 = _mm256_unpackhi_epi32(b2, b3);
-        let mut x = [
-            _mm256_unpacklo_epi64(t0, t2),
-            _mm256_unpackhi_epi64(t0, t2),
-            _mm256_unpacklo_epi64(t1, t3),
-            _mm256_unpackhi_epi64(t1, t3),
-        ];
-        for round in 0..32 {
-            let k = if decrypt { rk[31 - round] } else { rk[round] };
-            let mut t = _mm256_xor_si256(
-                _mm256_xor_si256(x[1], x[2]),
-                _mm256_xor_si256(x[3], _mm256_set1_epi32(k as i32)),
-            );
-            t = affine2(t, in_lo, in_hi, mask);
-            t = _mm256_aesenclast_epi128(_mm256_shuffle_epi8(t, isr), zero);
-            t = affine2(t, out_lo, out_hi, mask);
-            let l = _mm256_xor_si256(
-                _mm256_xor_si256(t, rotl2::<2, 30>(t)),
-                _mm256_xor_si256(
-                    rotl2::<10, 22>(t),
-                    _mm256_xor_si256(rotl2::<18, 14>(t), rotl2::<24, 8>(t)),
-                ),
-            );
-            x = [x[1], x[2], x[3], _mm256_xor_si256(x[0], l)];
-        }
-        let t0 = _mm256_unpacklo_epi32(x[3], x[2]);
-        let t1 = _mm256_unpackhi_epi32(x[3], x[2]);
-        let t2 = _mm256_unpacklo_epi32(x[1], x[0]);
-        let t3 = _mm256_unpackhi_epi32(x[1], x[0]);
-        let outs = [
-            _mm256_unpacklo_epi64(t0, t2),
-            _mm256_unpackhi_epi64(t0, t2),
-            _mm256_unpacklo_epi64(t1, t3),
-            _mm256_unpackhi_epi64(t1, t3),
-        ];
-        for (k, o) in outs.into_iter().enumerate() {
-            let o = _mm256_shuffle_epi8(o, bswap);
-            _mm_storeu_si128(blocks[k].as_mut_ptr().cast(), _mm256_castsi256_si128(o));
-            _mm_storeu_si128(
-                blocks[k + 4].as_mut_ptr().cast(),
-                _mm256_extracti128_si256(o, 1),
+        let mut x = [[_mm256_setzero_si256(); 4]; S];
+        for (set, b) in x.iter_mut().zip(blocks.iter()) {
+            let p = b.as_ptr().cast::<__m256i>();
+            let v = |k: usize| _mm256_shuffle_epi8(_mm256_loadu_si256(p.add(k)), bswap);
+            *set = transpose!(
+                _mm256_unpacklo_epi32,
+                _mm256_unpackhi_epi32,
+                _mm256_unpacklo_epi64,
+                _mm256_unpackhi_epi64,
+                v(0),
+                v(1),
+                v(2),
+                v(3)
             );
         }
+        let tf = |v| c.t(v);
+        rounds!(x, rk, decrypt, _mm256_set1_epi32, _mm256_xor_si256, tf);
+        for (set, b) in x.iter().zip(blocks.iter_mut()) {
+            let out = transpose!(
+                _mm256_unpacklo_epi32,
+                _mm256_unpackhi_epi32,
+                _mm256_unpacklo_epi64,
+                _mm256_unpackhi_epi64,
+                set[3],
+                set[2],
+                set[1],
+                set[0]
+            );
+            let p = b.as_mut_ptr().cast::<__m256i>();
+            for (k, o) in out.into_iter().enumerate() {
+                _mm256_storeu_si256(p.add(k), _mm256_shuffle_epi8(o, bswap));
+            }
+        }
+    }
+}
+
+/// Runs `pass` on a copy of `tail` (fewer than `N` blocks) padded to `N`.
+#[inline(always)]
+fn padded<const N: usize>(tail: &mut [Block], pass: impl FnOnce(&mut [Block; N])) {
+    if tail.is_empty() {
+        return;
+    }
+    let mut lanes = [[0u8; 16]; N];
+    lanes[..tail.len()].copy_from_slice(tail);
+    pass(&mut lanes);
+    tail.copy_from_slice(&lanes[..tail.len()]);
+    lanes.zeroize();
+}
+
+/// Splits `blocks` into groups of `S` times `N` blocks and the rest.
+#[inline(always)]
+fn split<const N: usize, const S: usize>(
+    blocks: &mut [Block],
+) -> (&mut [[[Block; N]; S]], &mut [Block]) {
+    let full = blocks.len() / (N * S) * (N * S);
+    let (head, rest) = blocks.split_at_mut(full);
+    (head.as_chunks_mut::<N>().0.as_chunks_mut::<S>().0, rest)
+}
+
+/// Encrypts or decrypts `blocks` with AES-NI: eight per pass, then four.
+///
+/// # Safety
+/// [`aesni_available`] must have returned true.
+pub(crate) unsafe fn crypt_many_aesni(rk: &[u32; 32], decrypt: bool, blocks: &mut [Block]) {
+    let (groups, rest) = split::<4, 2>(blocks);
+    for g in groups {
+        // SAFETY: the caller confirmed AES-NI, SSSE3 and SSE2.
+        unsafe { crypt_aesni::<2>(rk, decrypt, g) };
+    }
+    let (groups, rest) = split::<4, 1>(rest);
+    for g in groups {
+        // SAFETY: as above.
+        unsafe { crypt_aesni::<1>(rk, decrypt, g) };
+    }
+    padded::<4>(rest, |b| {
+        // SAFETY: as above.
+        unsafe { crypt_aesni::<1>(rk, decrypt, core::array::from_mut(b)) }
+    });
+}
+
+/// Encrypts or decrypts `blocks` with AVX2 + VAES: sixteen per pass, then
+/// eight (padded), or AES-NI for four or fewer.
+///
+/// # Safety
+/// [`vaes_available`] must have returned true.
+pub(crate) unsafe fn crypt_many_vaes(rk: &[u32; 32], decrypt: bool, blocks: &mut [Block]) {
+    let (groups, rest) = split::<8, 2>(blocks);
+    for g in groups {
+        // SAFETY: the caller confirmed AVX2, VAES and AES-NI.
+        unsafe { crypt_vaes::<2>(rk, decrypt, g) };
+    }
+    if rest.len() > 4 {
+        let (groups, rest) = split::<8, 1>(rest);
+        for g in groups {
+            // SAFETY: as above.
+            unsafe { crypt_vaes::<1>(rk, decrypt, g) };
+        }
+        padded::<8>(rest, |b| {
+            // SAFETY: as above.
+            unsafe { crypt_vaes::<1>(rk, decrypt, core::array::from_mut(b)) }
+        });
+    } else {
+        // SAFETY: as above (AES-NI included).
+        unsafe { crypt_many_aesni(rk, decrypt, rest) };
     }
 }

@@ -2,6 +2,7 @@
 //! conventions in use: IEEE 1619 and GB/T 17964-2021. They differ only in
 //! how the tweak is multiplied by the primitive element between blocks.
 
+use super::ctr::BATCH;
 use super::{BLOCK_LEN, KEY_LEN, Sm4, block_of, xor_block};
 use crate::{Error, Result};
 use subtle::{Choice, ConditionallySelectable};
@@ -107,11 +108,11 @@ impl Sm4Xts {
         let tail = data.len() % BLOCK_LEN;
         // With stealing, the last full block is handled with the tail.
         let full = data.len() / BLOCK_LEN - usize::from(tail != 0);
-        // Whole blocks, eight at a time through the multi-block kernel: the
-        // tweaks are computed first, the blocks then enciphered together.
+        // Whole blocks, a kernel pass at a time: the tweaks are computed
+        // first, the blocks then enciphered together.
         let (whole, _) = data[..full * BLOCK_LEN].as_chunks_mut::<BLOCK_LEN>();
-        let mut tweaks = [[0u8; BLOCK_LEN]; 8];
-        for group in whole.chunks_mut(8) {
+        let mut tweaks = [[0u8; BLOCK_LEN]; BATCH];
+        for group in whole.chunks_mut(BATCH) {
             for (b, tw) in group.iter_mut().zip(tweaks.iter_mut()) {
                 *tw = t;
                 xor_block(b, tw);
