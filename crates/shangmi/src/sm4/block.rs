@@ -217,6 +217,7 @@ impl Sm4 {
         blocks: &mut [[u8; BLOCK_LEN]],
         dir: Direction,
     ) {
+        #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
         let decrypt = dir == Direction::Decrypt;
         match kernel {
             #[cfg(target_arch = "x86_64")]
