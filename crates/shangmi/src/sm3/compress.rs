@@ -44,6 +44,10 @@ pub(crate) fn compress(v: &mut [u32; 8], blocks: &[[u8; 64]]) {
     if super::x86::available() {
         return super::x86::compress(v, blocks);
     }
+    #[cfg(target_arch = "aarch64")]
+    if super::aarch64::available() {
+        return super::aarch64::compress(v, blocks);
+    }
     compress_portable(v, blocks);
 }
 

@@ -11,7 +11,15 @@
 //! h.update(b"bc");
 //! assert_eq!(h.finalize(), d);
 //! ```
+//!
+//! The compression function has a portable kernel and, chosen once at run
+//! time, CPU-specific ones: AVX2+BMI2 on x86-64 (with an eight-lane kernel
+//! for [`hash_many`]), and the SM3 instructions of ARMv8.2 (`sm3ss1`,
+//! `sm3tt1a`..., FEAT_SM3) on AArch64. All are constant time; see
+//! [`kernels`].
 
+#[cfg(target_arch = "aarch64")]
+mod aarch64;
 mod block;
 mod compress;
 mod many;
@@ -57,6 +65,8 @@ impl Sm3 {
 /// Names the SM3 kernels chosen on this CPU (once, at run time): the one for
 /// a single message ([`hash`], [`Sm3`], HMAC-SM3, the KDFs) and the one for
 /// [`hash_many`]: `("avx2-bmi2", "avx2-x8")` on x86-64 with AVX2 and BMI2,
+/// `("sm3-insn", "sm3-insn")` on AArch64 with the SM3 instructions (there
+/// [`hash_many`] hashes one message after the other with them),
 /// `("portable", "portable")` elsewhere or with the `force-portable`
 /// feature. For benchmark reports and the constant-time check.
 pub fn kernels() -> (&'static str, &'static str) {
@@ -74,7 +84,15 @@ pub fn kernels() -> (&'static str, &'static str) {
         };
         (one, many)
     }
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(target_arch = "aarch64")]
+    {
+        if aarch64::available() {
+            ("sm3-insn", "sm3-insn")
+        } else {
+            ("portable", "portable")
+        }
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
     ("portable", "portable")
 }
 

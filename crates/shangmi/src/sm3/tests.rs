@@ -267,3 +267,44 @@ proptest! {
         }
     }
 }
+
+#[cfg(target_arch = "aarch64")]
+#[test]
+fn aarch64_kernel_is_selected_here() {
+    // When the CPU reports the SM3 instructions (as told by the standard
+    // library's own detection, not the one the kernel uses), the tests above
+    // exercise the instruction kernel, not the portable path twice.
+    let has = std::arch::is_aarch64_feature_detected!("sm4");
+    let expect = has && !cfg!(feature = "force-portable");
+    std::eprintln!(
+        "SM3 instructions reported: {has}; SM3 kernels: {:?}",
+        kernels()
+    );
+    assert_eq!(super::aarch64::available(), expect);
+    let want = if expect { "sm3-insn" } else { "portable" };
+    assert_eq!(kernels(), (want, want));
+}
+
+/// The instruction kernel itself against the portable one on random
+/// chaining values and every block count up to 20 (whatever `compress`
+/// selects).
+#[cfg(target_arch = "aarch64")]
+#[test]
+fn aarch64_kernel_matches_portable() {
+    if !super::aarch64::available() {
+        return;
+    }
+    let data = random_bytes(64 * 21 + 3, 5);
+    for off in [0, 1, 3] {
+        let (blocks, _) = data[off..].as_chunks::<64>();
+        for n in 0..=20 {
+            let v0: [u32; 8] =
+                core::array::from_fn(|k| super::compress::IV[k].rotate_left((n + off) as u32));
+            let mut a = v0;
+            let mut b = v0;
+            super::aarch64::compress(&mut a, &blocks[..n]);
+            super::compress::compress_portable(&mut b, &blocks[..n]);
+            assert_eq!(a, b, "{n} blocks, offset {off}");
+        }
+    }
+}

@@ -1,26 +1,42 @@
-//! SM4 on AArch64 with NEON and the AES instructions: four or eight blocks
-//! per pass, constant time.
+//! SM4 on AArch64: two kernels, both constant time.
 //!
-//! The maths of the x86 AES-NI kernel (see `x86.rs`): the SM4 S-box is
-//! `OUT(S_aes(IN(x)))` with `IN` and `OUT` affine maps applied through
-//! 16-entry nibble tables (`tbl`, a register lookup), `aese` with a zero
-//! round key computes `S_aes` followed by ShiftRows, and ShiftRows is undone
-//! inside the four byte shuffles that the linear transform needs:
-//! `L(s) = s ^ rotl(s ^ rotl8(s) ^ rotl16(s), 2) ^ rotl24(s)`.
+//! * **SM4E** (ARMv8.2 FEAT_SM4): `sm4e` runs four rounds of one block held
+//!   in a vector register, with the four round keys in another; eight (or
+//!   four, or one) independent blocks are interleaved per pass to hide the
+//!   instruction's latency. The intrinsics (`vsm4eq_u32`) are unstable in
+//!   Rust (`stdarch_neon_sm4`), so the instruction is issued through
+//!   `core::arch::asm!` inside functions compiled with the stable `sm4`
+//!   target feature. The key schedule stays portable (it runs once per key).
+//! * **NEON+AES**, for CPUs with the AES instructions but not the SM4 ones:
+//!   four or eight blocks per pass, with the maths of the x86 AES-NI kernel
+//!   (see `x86.rs`): the SM4 S-box is `OUT(S_aes(IN(x)))` with `IN` and
+//!   `OUT` affine maps applied through 16-entry nibble tables (`tbl`, a
+//!   register lookup), `aese` with a zero round key computes `S_aes`
+//!   followed by ShiftRows, and ShiftRows is undone inside the four byte
+//!   shuffles that the linear transform needs:
+//!   `L(s) = s ^ rotl(s ^ rotl8(s) ^ rotl16(s), 2) ^ rotl24(s)`.
 //!
-//! The SM4 instructions (`sm4e`, ARMv8.2) would do a round in one
-//! instruction, but their intrinsics (`vsm4eq_u32`) are unstable in Rust
-//! (`stdarch_neon_sm4`), so no kernel uses them yet.
+//! Neither branches on data nor reads memory at a data-dependent address
+//! (`sm4e` computes the S-box in hardware).
 #![allow(unsafe_code)]
 
 use core::arch::aarch64::*;
+use core::arch::asm;
 use zeroize::Zeroize;
 
 /// One block, as the kernel sees it.
 type Block = [u8; 16];
 
-// On Linux this reads AT_HWCAP: "aes" means AES and PMULL.
+// On Linux this reads AT_HWCAP: "aes" means AES and PMULL, "sm4" means the
+// SM3 and the SM4 instructions.
 cpufeatures::new!(aes, "aes");
+cpufeatures::new!(sm4_insn, "sm4");
+
+/// Whether this CPU has the SM4 instructions (detected once), and the
+/// portable kernels are not forced.
+pub(crate) fn sm4e_available() -> bool {
+    !cfg!(feature = "force-portable") && sm4_insn::get()
+}
 
 /// Whether this CPU has the AES instructions (detected once), and the
 /// portable kernels are not forced.
@@ -178,5 +194,91 @@ pub(crate) unsafe fn crypt_many(rk: &[u32; 32], decrypt: bool, blocks: &mut [Blo
         unsafe { crypt::<1>(rk, decrypt, core::array::from_mut(&mut lanes)) };
         tail.copy_from_slice(&lanes[..tail.len()]);
         lanes.zeroize();
+    }
+}
+
+// ---- SM4E -----------------------------------------------------------------
+
+/// Four SM4 rounds on the block `x` (word `i` of the block in lane `i`, as a
+/// native integer) with the round keys `k` (the first in lane 0).
+#[target_feature(enable = "neon,sm4")]
+#[inline]
+fn sm4e(mut x: uint32x4_t, k: uint32x4_t) -> uint32x4_t {
+    // SAFETY: `sm4e` reads and writes only the two vector registers named;
+    // the SM4 instructions are enabled on this function, whose callers
+    // checked the CPU.
+    unsafe {
+        asm!(
+            "sm4e {x:v}.4s, {k:v}.4s",
+            x = inout(vreg) x,
+            k = in(vreg) k,
+            options(pure, nomem, nostack, preserves_flags),
+        );
+    }
+    x
+}
+
+/// The round keys as eight vectors of four, reversed for decryption.
+#[target_feature(enable = "neon")]
+#[inline]
+fn round_key_vectors(rk: &[u32; 32], decrypt: bool) -> [uint32x4_t; 8] {
+    let (quads, _) = rk.as_chunks::<4>();
+    let mut k = [vdupq_n_u32(0); 8];
+    for (ki, q) in k.iter_mut().zip(quads) {
+        // SAFETY: `q` is four readable words.
+        *ki = unsafe { vld1q_u32(q.as_ptr()) };
+    }
+    if decrypt {
+        k.reverse();
+        for ki in k.iter_mut() {
+            let r = vrev64q_u32(*ki);
+            *ki = vextq_u32::<2>(r, r);
+        }
+    }
+    k
+}
+
+/// `N` blocks in one pass, their rounds interleaved.
+#[target_feature(enable = "neon,sm4")]
+#[inline]
+fn crypt_sm4e<const N: usize>(k: &[uint32x4_t; 8], blocks: &mut [Block; N]) {
+    let mut x = [vdupq_n_u32(0); N];
+    for (xi, b) in x.iter_mut().zip(blocks.iter()) {
+        // SAFETY: `b` is 16 readable bytes. The words are big-endian.
+        *xi = vreinterpretq_u32_u8(vrev32q_u8(unsafe { vld1q_u8(b.as_ptr()) }));
+    }
+    for ki in k {
+        for xi in x.iter_mut() {
+            *xi = sm4e(*xi, *ki);
+        }
+    }
+    for (xi, b) in x.iter().zip(blocks.iter_mut()) {
+        // The output is X35, X34, X33, X32 as big-endian words: the lanes
+        // hold X32..X35 as native (little-endian) words, so reversing all
+        // sixteen bytes gives it.
+        let r = vrev64q_u8(vreinterpretq_u8_u32(*xi));
+        // SAFETY: `b` is 16 writable bytes.
+        unsafe { vst1q_u8(b.as_mut_ptr(), vextq_u8::<8>(r, r)) };
+    }
+}
+
+/// Encrypts or decrypts `blocks` with `sm4e`: eight per pass, then four,
+/// then one at a time (no padding needed).
+///
+/// # Safety
+/// [`sm4e_available`] must have returned true.
+#[target_feature(enable = "neon,sm4")]
+pub(crate) unsafe fn crypt_many_sm4e(rk: &[u32; 32], decrypt: bool, blocks: &mut [Block]) {
+    let k = round_key_vectors(rk, decrypt);
+    let (eights, rest) = blocks.as_chunks_mut::<8>();
+    for e in eights {
+        crypt_sm4e(&k, e);
+    }
+    let (fours, tail) = rest.as_chunks_mut::<4>();
+    for f in fours {
+        crypt_sm4e(&k, f);
+    }
+    for b in tail {
+        crypt_sm4e(&k, core::array::from_mut(b));
     }
 }

@@ -76,6 +76,10 @@ pub(crate) enum Kernel {
     /// NEON and the AES instructions: four or eight blocks per pass.
     #[cfg(target_arch = "aarch64")]
     NeonAes,
+    /// The SM4 instructions (`sm4e`, ARMv8.2): one, four or eight blocks
+    /// per pass.
+    #[cfg(target_arch = "aarch64")]
+    Sm4e,
 }
 
 impl Kernel {
@@ -85,6 +89,8 @@ impl Kernel {
         Kernel::Vaes,
         #[cfg(target_arch = "x86_64")]
         Kernel::AesNi,
+        #[cfg(target_arch = "aarch64")]
+        Kernel::Sm4e,
         #[cfg(target_arch = "aarch64")]
         Kernel::NeonAes,
         Kernel::Portable,
@@ -101,6 +107,8 @@ impl Kernel {
             Kernel::Vaes => super::x86::vaes_available(),
             #[cfg(target_arch = "aarch64")]
             Kernel::NeonAes => super::aarch64::available(),
+            #[cfg(target_arch = "aarch64")]
+            Kernel::Sm4e => super::aarch64::sm4e_available(),
         }
     }
 
@@ -113,7 +121,9 @@ impl Kernel {
             .unwrap_or(Kernel::Portable)
     }
 
-    /// The kernel for a single block: the narrowest CPU-specific one.
+    /// The kernel for a single block: the narrowest CPU-specific one (on
+    /// AArch64 the selected one; `sm4e` handles a lone block without
+    /// padding).
     pub(crate) fn single() -> Kernel {
         #[cfg(target_arch = "x86_64")]
         if super::x86::aesni_available() {
@@ -132,6 +142,8 @@ impl Kernel {
             Kernel::Vaes => "AVX2+VAES",
             #[cfg(target_arch = "aarch64")]
             Kernel::NeonAes => "NEON+AES",
+            #[cfg(target_arch = "aarch64")]
+            Kernel::Sm4e => "SM4E",
         }
     }
 }
@@ -242,6 +254,15 @@ impl Sm4 {
                 #[allow(unsafe_code)]
                 unsafe {
                     super::aarch64::crypt_many(&self.rk, decrypt, blocks)
+                }
+            }
+            #[cfg(target_arch = "aarch64")]
+            Kernel::Sm4e if super::aarch64::sm4e_available() => {
+                // SAFETY: the SM4 instructions (and NEON, part of the
+                // AArch64 baseline) confirmed by the guard.
+                #[allow(unsafe_code)]
+                unsafe {
+                    super::aarch64::crypt_many_sm4e(&self.rk, decrypt, blocks)
                 }
             }
             _ => self.crypt_many_portable(blocks, dir),

@@ -421,3 +421,28 @@ proptest! {
         }
     }
 }
+
+/// When the CPU reports the SM4 instructions (as told by the standard
+/// library's own detection, not the one the kernels use), the `sm4e`
+/// kernel is the one selected, so the tests above exercise it rather than
+/// skip it; without them (or with `force-portable`) it is never offered.
+#[cfg(target_arch = "aarch64")]
+#[test]
+fn sm4e_kernel_is_selected_here() {
+    use super::block::Kernel;
+    let has = std::arch::is_aarch64_feature_detected!("sm4");
+    let expect = has && !cfg!(feature = "force-portable");
+    std::eprintln!(
+        "SM4 instructions reported: {has}; selected SM4 kernel: {}",
+        kernel_name()
+    );
+    assert_eq!(Kernel::Sm4e.is_available(), expect);
+    assert_eq!(kernels().contains(&Kernel::Sm4e), expect);
+    if expect {
+        assert_eq!(Kernel::selected(), Kernel::Sm4e);
+        assert_eq!(Kernel::single(), Kernel::Sm4e);
+        assert_eq!(kernel_name(), "SM4E");
+    } else {
+        assert_ne!(Kernel::selected(), Kernel::Sm4e);
+    }
+}
