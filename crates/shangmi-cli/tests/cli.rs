@@ -746,7 +746,8 @@ fn speed_prints_json_lines_and_rejects_unknown_operations() {
     // A prefix selects a family; the table form has a header.
     let table =
         String::from_utf8(ok(shangmi(&["speed", "sm4", "--seconds", "0.02"], b""))).unwrap();
-    assert!(table.lines().next().unwrap().starts_with("op"));
+    assert!(table.lines().next().unwrap().starts_with("kernels: SM3 "));
+    assert!(table.lines().nth(1).unwrap().starts_with("op"));
     assert!(table.lines().count() > 8, "{table}");
     // An exact name is that operation alone, and naming one twice runs it once.
     let sm3 = String::from_utf8(ok(shangmi(

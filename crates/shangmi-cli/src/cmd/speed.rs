@@ -173,6 +173,13 @@ pub fn run(a: &SpeedArgs) -> CliResult {
     };
     let budget = Duration::from_secs_f64(a.seconds);
     if !a.json {
+        let (sm3_one, sm3_many) = shangmi::sm3::kernels();
+        println!(
+            "kernels: SM3 {sm3_one} (hash_many {sm3_many}), SM4 {}, GHASH {}, SM2 {}",
+            shangmi::sm4::kernel_name(),
+            shangmi::ghash::kernel_name(),
+            shangmi::sm2::kernel_name()
+        );
         println!("{:<14} {:>8} {:>14} {:>12}", "op", "bytes", "ops/s", "MB/s");
     }
     for op in selected {

@@ -63,5 +63,17 @@ pub use traits::{SigningKey, VerifyingKey};
 /// The OID of the SM2 curve, 1.2.156.10197.1.301.
 pub const CURVE_OID: &str = "1.2.156.10197.1.301";
 
+/// The name of the scalar-multiplication code this CPU runs (for reports
+/// such as `shangmi speed`): `"BMI2"` on x86-64 with BMI2 (the same
+/// arithmetic compiled with MULX), `"portable"` elsewhere or with the
+/// `force-portable` feature.
+pub fn kernel_name() -> &'static str {
+    #[cfg(target_arch = "x86_64")]
+    if x86::available() {
+        return "BMI2";
+    }
+    "portable"
+}
+
 #[cfg(test)]
 mod tests;
