@@ -73,6 +73,9 @@ pub(crate) enum Kernel {
     /// AVX2 and VAES: eight or sixteen blocks per pass.
     #[cfg(target_arch = "x86_64")]
     Vaes,
+    /// AVX-512 and GFNI: sixteen or thirty-two blocks per pass.
+    #[cfg(target_arch = "x86_64")]
+    Gfni,
     /// NEON and the AES instructions: four or eight blocks per pass.
     #[cfg(target_arch = "aarch64")]
     NeonAes,
@@ -85,6 +88,8 @@ pub(crate) enum Kernel {
 impl Kernel {
     /// Every kernel of this architecture, fastest first.
     pub(crate) const ALL: &'static [Kernel] = &[
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Gfni,
         #[cfg(target_arch = "x86_64")]
         Kernel::Vaes,
         #[cfg(target_arch = "x86_64")]
@@ -105,6 +110,8 @@ impl Kernel {
             Kernel::AesNi => super::x86::aesni_available(),
             #[cfg(target_arch = "x86_64")]
             Kernel::Vaes => super::x86::vaes_available(),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Gfni => super::x86::gfni_available(),
             #[cfg(target_arch = "aarch64")]
             Kernel::NeonAes => super::aarch64::available(),
             #[cfg(target_arch = "aarch64")]
@@ -140,6 +147,8 @@ impl Kernel {
             Kernel::AesNi => "AES-NI",
             #[cfg(target_arch = "x86_64")]
             Kernel::Vaes => "AVX2+VAES",
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Gfni => "AVX-512+GFNI",
             #[cfg(target_arch = "aarch64")]
             Kernel::NeonAes => "NEON+AES",
             #[cfg(target_arch = "aarch64")]
@@ -246,6 +255,14 @@ impl Sm4 {
                 #[allow(unsafe_code)]
                 unsafe {
                     super::x86::crypt_many_vaes(&self.rk, decrypt, blocks)
+                }
+            }
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Gfni if super::x86::gfni_available() => {
+                // SAFETY: AVX-512F, AVX-512BW and GFNI confirmed by the guard.
+                #[allow(unsafe_code)]
+                unsafe {
+                    super::x86::crypt_many_gfni(&self.rk, decrypt, blocks)
                 }
             }
             #[cfg(target_arch = "aarch64")]

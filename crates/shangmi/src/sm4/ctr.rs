@@ -5,8 +5,8 @@
 use super::{BLOCK_LEN, Sm4};
 use zeroize::Zeroize;
 
-/// Most counter blocks encrypted per refill: two passes of the widest
-/// kernel (AVX2 + VAES runs 16 blocks per pass).
+/// Most counter blocks encrypted per refill: one pass of the widest
+/// kernel (AVX-512 + GFNI runs 32 blocks per pass).
 pub(crate) const BATCH: usize = 32;
 
 /// How the counter block advances.

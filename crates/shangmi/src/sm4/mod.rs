@@ -78,7 +78,7 @@ pub fn cbc_decrypt(
 }
 
 /// The name of the multi-block kernel this CPU runs (for reports such as
-/// `shangmi speed`): `"AVX2+VAES"` or `"AES-NI"` on x86-64, `"SM4E"` (the
+/// `shangmi speed`): `"AVX-512+GFNI"`, `"AVX2+VAES"` or `"AES-NI"` on x86-64, `"SM4E"` (the
 /// ARMv8.2 SM4 instructions) or `"NEON+AES"` on AArch64, and
 /// `"portable (bitsliced)"` elsewhere or with the `force-portable` feature.
 pub fn kernel_name() -> &'static str {

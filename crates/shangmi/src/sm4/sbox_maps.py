@@ -14,8 +14,7 @@ maps) and the SM4 S-box table of its test module. It then
 4. checks that on all 256 inputs, and prints the Rust lines for both maps;
 5. does the same around the AES S-box (the nibble tables of x86.rs and
    aarch64.rs);
-6. derives the two GFNI matrices (for an AVX-512 + GFNI kernel; none is
-   shipped, as no machine here can run and test one).
+6. derives the two GFNI matrices of x86.rs.
 
 Run: python3 sbox_maps.py   (from this directory)
 """

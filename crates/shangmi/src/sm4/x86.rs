@@ -1,5 +1,5 @@
-//! SM4 on x86-64: AES-NI (4 and 8 blocks per pass) and AVX2 + VAES (8 and
-//! 16), constant time.
+//! SM4 on x86-64: AES-NI (4 and 8 blocks per pass), AVX2 + VAES (8 and
+//! 16) and AVX-512 + GFNI (16 and 32), constant time.
 //!
 //! The SM4 S-box is affine-equivalent to the AES S-box:
 //! `S_sm4(x) = OUT(S_aes(IN(x)))` with `IN` and `OUT` affine maps over
@@ -11,7 +11,12 @@
 //! rotl(s ^ rotl8(s) ^ rotl16(s), 2) ^ rotl24(s)`, and `s`, `rotl8(s)`,
 //! `rotl16(s)`, `rotl24(s)` are four byte shuffles of the shifted output.
 //!
-//! `sbox_maps.py` derives the nibble tables from the
+//! With GFNI the S-box is two instructions: `gf2p8affineqb` applies the
+//! input map (into the AES field) and `gf2p8affineinvqb` inverts in the AES
+//! field and applies the output map; AVX-512 adds three-way XOR
+//! (`vpternlogd`) and 32-bit rotations (`vprold`).
+//!
+//! `sbox_maps.py` derives the nibble tables and the GFNI matrices from the
 //! two S-boxes and checks them on all 256 inputs; the unit tests check every
 //! kernel against the portable one. Four blocks are transposed so that each
 //! 128-bit lane holds one word of each of four blocks; wider registers carry
@@ -26,6 +31,7 @@ use zeroize::Zeroize;
 type Block = [u8; 16];
 
 cpufeatures::new!(aes_ssse3, "aes", "ssse3", "sse2");
+cpufeatures::new!(avx512_gfni, "avx512f", "avx512bw", "gfni");
 
 /// Whether this CPU has AES-NI and SSSE3 (detected once), and the
 /// portable kernels are not forced.
@@ -38,10 +44,21 @@ pub(crate) fn vaes_available() -> bool {
     aesni_available() && crate::cpu::avx2_vaes()
 }
 
+/// Whether this CPU has AVX-512 (F, BW) and GFNI (and AES-NI, used for
+/// single blocks).
+pub(crate) fn gfni_available() -> bool {
+    aesni_available() && avx512_gfni::get()
+}
+
 use super::tables::{IN_HI, IN_LO, INV_SHIFT_ROWS, ISR_ROL8, ISR_ROL16, ISR_ROL24, OUT_HI, OUT_LO};
 
 /// Byte swap within each 32-bit lane (big-endian words).
 const BSWAP32: [u8; 16] = [3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12];
+/// GFNI: `S(x) = M2 * inv(M1 * x + B1) + B2` (see `sbox_maps.py`).
+const GFNI_M1: i64 = 0x4c28_7db9_1a22_505d;
+const GFNI_B1: i32 = 0x3e;
+const GFNI_M2: i64 = 0xf3ab_34a9_74a6_b589_u64 as i64;
+const GFNI_B2: i32 = 0xd3;
 /// The in-lane 4x4 transpose of 32-bit words: lane `j` of register `k` in,
 /// word `k` of lane `j` out (its own inverse). Works on every width.
 macro_rules! transpose {
@@ -305,6 +322,79 @@ unsafe fn crypt_vaes<const S: usize>(rk: &[u32; 32], decrypt: bool, blocks: &mut
     }
 }
 
+/// AVX-512 + GFNI: `S` sets of sixteen blocks per pass. Register `k` of a
+/// set holds blocks `4k .. 4k + 4`.
+///
+/// # Safety
+/// The CPU must support AVX-512F, AVX-512BW and GFNI ([`gfni_available`]).
+#[target_feature(enable = "avx512f,avx512bw,gfni")]
+unsafe fn crypt_gfni<const S: usize>(rk: &[u32; 32], decrypt: bool, blocks: &mut [[Block; 16]; S]) {
+    // SAFETY: the target features are enabled on this function; every load
+    // and store touches four whole blocks that the caller owns.
+    unsafe {
+        let bswap = _mm512_broadcast_i32x4(load(&BSWAP32));
+        let m1 = _mm512_set1_epi64(GFNI_M1);
+        let m2 = _mm512_set1_epi64(GFNI_M2);
+        let mut x = [[_mm512_setzero_si512(); 4]; S];
+        for (set, b) in x.iter_mut().zip(blocks.iter()) {
+            let p = b.as_ptr().cast::<__m512i>();
+            let v = |k: usize| _mm512_shuffle_epi8(_mm512_loadu_si512(p.add(k)), bswap);
+            *set = transpose!(
+                _mm512_unpacklo_epi32,
+                _mm512_unpackhi_epi32,
+                _mm512_unpacklo_epi64,
+                _mm512_unpackhi_epi64,
+                v(0),
+                v(1),
+                v(2),
+                v(3)
+            );
+        }
+        for r in (0..32).step_by(4) {
+            for i in 0..4 {
+                let k = _mm512_set1_epi32(round_key(rk, decrypt, r + i));
+                for set in x.iter_mut() {
+                    let t = _mm512_xor_si512(
+                        _mm512_ternarylogic_epi32::<0x96>(
+                            set[(i + 1) % 4],
+                            set[(i + 2) % 4],
+                            set[(i + 3) % 4],
+                        ),
+                        k,
+                    );
+                    let s = _mm512_gf2p8affineinv_epi64_epi8::<GFNI_B2>(
+                        _mm512_gf2p8affine_epi64_epi8::<GFNI_B1>(t, m1),
+                        m2,
+                    );
+                    let a = _mm512_ternarylogic_epi32::<0x96>(set[i], s, _mm512_rol_epi32::<2>(s));
+                    let b = _mm512_ternarylogic_epi32::<0x96>(
+                        a,
+                        _mm512_rol_epi32::<10>(s),
+                        _mm512_rol_epi32::<18>(s),
+                    );
+                    set[i] = _mm512_xor_si512(b, _mm512_rol_epi32::<24>(s));
+                }
+            }
+        }
+        for (set, b) in x.iter().zip(blocks.iter_mut()) {
+            let out = transpose!(
+                _mm512_unpacklo_epi32,
+                _mm512_unpackhi_epi32,
+                _mm512_unpacklo_epi64,
+                _mm512_unpackhi_epi64,
+                set[3],
+                set[2],
+                set[1],
+                set[0]
+            );
+            let p = b.as_mut_ptr().cast::<__m512i>();
+            for (k, o) in out.into_iter().enumerate() {
+                _mm512_storeu_si512(p.add(k), _mm512_shuffle_epi8(o, bswap));
+            }
+        }
+    }
+}
+
 /// Runs `pass` on a copy of `tail` (fewer than `N` blocks) padded to `N`.
 #[inline(always)]
 fn padded<const N: usize>(tail: &mut [Block], pass: impl FnOnce(&mut [Block; N])) {
@@ -374,4 +464,26 @@ pub(crate) unsafe fn crypt_many_vaes(rk: &[u32; 32], decrypt: bool, blocks: &mut
         // SAFETY: as above (AES-NI included).
         unsafe { crypt_many_aesni(rk, decrypt, rest) };
     }
+}
+
+/// Encrypts or decrypts `blocks` with AVX-512 + GFNI: thirty-two per pass,
+/// then sixteen (the last padded).
+///
+/// # Safety
+/// [`gfni_available`] must have returned true.
+pub(crate) unsafe fn crypt_many_gfni(rk: &[u32; 32], decrypt: bool, blocks: &mut [Block]) {
+    let (groups, rest) = split::<16, 2>(blocks);
+    for g in groups {
+        // SAFETY: the caller confirmed AVX-512F, AVX-512BW and GFNI.
+        unsafe { crypt_gfni::<2>(rk, decrypt, g) };
+    }
+    let (groups, rest) = split::<16, 1>(rest);
+    for g in groups {
+        // SAFETY: as above.
+        unsafe { crypt_gfni::<1>(rk, decrypt, g) };
+    }
+    padded::<16>(rest, |b| {
+        // SAFETY: as above.
+        unsafe { crypt_gfni::<1>(rk, decrypt, core::array::from_mut(b)) }
+    });
 }
