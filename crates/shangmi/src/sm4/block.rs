@@ -220,7 +220,52 @@ impl Sm4 {
 
     /// Encrypts or decrypts one block in place.
     pub(crate) fn crypt_block(&self, block: &mut [u8; BLOCK_LEN], dir: Direction) {
+        #[cfg(target_arch = "x86_64")]
+        if super::x86::gfni1_available() {
+            // SAFETY: AVX-512F, AVX-512VL and GFNI confirmed by the guard.
+            #[allow(unsafe_code)]
+            unsafe {
+                super::x86::crypt1_gfni(&self.rk, dir == Direction::Decrypt, block)
+            };
+            return;
+        }
         self.crypt_many_with(Kernel::single(), core::array::from_mut(block), dir);
+    }
+
+    /// CBC-encrypts the whole blocks of `input` into `out` (the same
+    /// length), `chain` being the IV or the previous ciphertext block on entry
+    /// and the last ciphertext block on return.
+    pub(crate) fn cbc_encrypt(
+        &self,
+        chain: &mut [u8; BLOCK_LEN],
+        input: &[[u8; BLOCK_LEN]],
+        out: &mut [[u8; BLOCK_LEN]],
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if super::x86::gfni1_available() {
+            // SAFETY: AVX-512F, AVX-512VL and GFNI confirmed by the guard.
+            #[allow(unsafe_code)]
+            unsafe {
+                super::x86::cbc_encrypt_gfni(&self.rk, chain, input, out)
+            };
+            return;
+        }
+        self.cbc_encrypt_blockwise(chain, input, out);
+    }
+
+    /// [`Self::cbc_encrypt`] one [`Self::crypt_block`] at a time (also the
+    /// reference for the tests).
+    pub(crate) fn cbc_encrypt_blockwise(
+        &self,
+        chain: &mut [u8; BLOCK_LEN],
+        input: &[[u8; BLOCK_LEN]],
+        out: &mut [[u8; BLOCK_LEN]],
+    ) {
+        for (p, o) in input.iter().zip(out.iter_mut()) {
+            super::xor_block(chain, p);
+            self.crypt_block(chain, Direction::Encrypt);
+            *o = *chain;
+        }
     }
 
     /// Encrypts or decrypts each block of `blocks` in place with the kernel

@@ -86,6 +86,15 @@ impl Encryptor {
             return Err(Error::BufferTooSmall { needed });
         }
         let mut written = 0;
+        // Whole blocks straight from `input` while nothing is buffered.
+        if self.len == 0 {
+            let (blocks, _) = input.as_chunks::<BLOCK_LEN>();
+            let n = blocks.len() * BLOCK_LEN;
+            let (dst, _) = out[..n].as_chunks_mut::<BLOCK_LEN>();
+            self.cipher.cbc_encrypt(&mut self.chain, blocks, dst);
+            written = n;
+            input = &input[n..];
+        }
         while !input.is_empty() {
             let take = (BLOCK_LEN - self.len).min(input.len());
             self.buf[self.len..self.len + take].copy_from_slice(&input[..take]);

@@ -32,6 +32,7 @@ type Block = [u8; 16];
 
 cpufeatures::new!(aes_ssse3, "aes", "ssse3", "sse2");
 cpufeatures::new!(avx512_gfni, "avx512f", "avx512bw", "gfni");
+cpufeatures::new!(avx512vl_gfni, "avx512f", "avx512vl", "gfni");
 
 /// Whether this CPU has AES-NI and SSSE3 (detected once), and the
 /// portable kernels are not forced.
@@ -42,6 +43,11 @@ pub(crate) fn aesni_available() -> bool {
 /// Whether this CPU also has AVX2 and VAES.
 pub(crate) fn vaes_available() -> bool {
     aesni_available() && crate::cpu::avx2_vaes()
+}
+
+/// Whether this CPU has AVX-512 (F, VL) and GFNI, for [`crypt1_gfni`].
+pub(crate) fn gfni1_available() -> bool {
+    !cfg!(feature = "force-portable") && avx512vl_gfni::get()
 }
 
 /// Whether this CPU has AVX-512 (F, BW) and GFNI (and AES-NI, used for
@@ -486,4 +492,105 @@ pub(crate) unsafe fn crypt_many_gfni(rk: &[u32; 32], decrypt: bool, blocks: &mut
         // SAFETY: as above.
         unsafe { crypt_gfni::<1>(rk, decrypt, core::array::from_mut(b)) }
     });
+}
+
+/// The 32 rounds on one block held as four words in the low lanes of xmm
+/// registers: the S-box is the two GFNI instructions of the wide kernel and
+/// `L` four `vprold` and two three-way XORs, so a round is a chain of about
+/// six instructions. No table, no branch on data. Returns the output words
+/// in output order.
+#[target_feature(enable = "avx512f,avx512vl,gfni")]
+#[inline]
+fn rounds1(
+    rk: &[u32; 32],
+    decrypt: bool,
+    mut x: [__m128i; 4],
+    m1: __m128i,
+    m2: __m128i,
+) -> [__m128i; 4] {
+    for r in (0..32).step_by(4) {
+        for i in 0..4 {
+            let k = _mm_cvtsi32_si128(round_key(rk, decrypt, r + i));
+            // The two older words and the key first: off the critical path.
+            let t = _mm_xor_si128(
+                _mm_ternarylogic_epi32::<0x96>(x[(i + 1) % 4], x[(i + 2) % 4], k),
+                x[(i + 3) % 4],
+            );
+            let s = _mm_gf2p8affineinv_epi64_epi8::<GFNI_B2>(
+                _mm_gf2p8affine_epi64_epi8::<GFNI_B1>(t, m1),
+                m2,
+            );
+            let a = _mm_ternarylogic_epi32::<0x96>(x[i], s, _mm_rol_epi32::<2>(s));
+            let b = _mm_ternarylogic_epi32::<0x96>(
+                _mm_rol_epi32::<10>(s),
+                _mm_rol_epi32::<18>(s),
+                _mm_rol_epi32::<24>(s),
+            );
+            x[i] = _mm_xor_si128(a, b);
+        }
+    }
+    [x[3], x[2], x[1], x[0]]
+}
+
+/// A block as four big-endian words in the low lanes of xmm registers.
+#[target_feature(enable = "sse2")]
+#[inline]
+fn words1(block: &Block) -> [__m128i; 4] {
+    core::array::from_fn(|i| {
+        let w = u32::from_be_bytes([
+            block[4 * i],
+            block[4 * i + 1],
+            block[4 * i + 2],
+            block[4 * i + 3],
+        ]);
+        _mm_cvtsi32_si128(w as i32)
+    })
+}
+
+/// The inverse of [`words1`].
+#[target_feature(enable = "sse2")]
+#[inline]
+fn store1(x: &[__m128i; 4], block: &mut Block) {
+    for (i, w) in x.iter().enumerate() {
+        block[4 * i..4 * i + 4].copy_from_slice(&(_mm_cvtsi128_si32(*w) as u32).to_be_bytes());
+    }
+}
+
+/// Encrypts or decrypts one block, the latency-bound case (single blocks,
+/// CFB/OFB encryption, CCM's CBC-MAC) with [`rounds1`].
+///
+/// # Safety
+/// [`gfni1_available`] must have returned true.
+#[target_feature(enable = "avx512f,avx512vl,gfni")]
+pub(crate) unsafe fn crypt1_gfni(rk: &[u32; 32], decrypt: bool, block: &mut Block) {
+    let m1 = _mm_set1_epi64x(GFNI_M1);
+    let m2 = _mm_set1_epi64x(GFNI_M2);
+    let y = rounds1(rk, decrypt, words1(block), m1, m2);
+    store1(&y, block);
+}
+
+/// CBC encryption of whole blocks: `chain` is the IV (or the last
+/// ciphertext block) on entry and the last ciphertext block on return. The
+/// chaining value stays in registers between blocks, so each block adds one
+/// XOR to the chain of [`rounds1`].
+///
+/// # Safety
+/// [`gfni1_available`] must have returned true.
+#[target_feature(enable = "avx512f,avx512vl,gfni")]
+pub(crate) unsafe fn cbc_encrypt_gfni(
+    rk: &[u32; 32],
+    chain: &mut Block,
+    input: &[Block],
+    out: &mut [Block],
+) {
+    let m1 = _mm_set1_epi64x(GFNI_M1);
+    let m2 = _mm_set1_epi64x(GFNI_M2);
+    let mut c = words1(chain);
+    for (p, o) in input.iter().zip(out.iter_mut()) {
+        let p = words1(p);
+        let x = core::array::from_fn(|i| _mm_xor_si128(c[i], p[i]));
+        c = rounds1(rk, false, x, m1, m2);
+        store1(&c, o);
+    }
+    store1(&c, chain);
 }
