@@ -165,7 +165,7 @@ pub(crate) fn mul(a: &Fe, b: &Fe) -> Fe {
 /// computes each cross product once (ten multiplications instead of
 /// sixteen). A dedicated schoolbook squaring (cross products summed,
 /// doubled, squares added, then the four reduction steps) was measured
-/// slower on Zen 3 (37 against 44 cycles of latency; Jacobian doubling 353
+/// slower on Zen 4 (37 against 44 cycles of latency; Jacobian doubling 353
 /// against 367 cycles): it has fewer instructions but cannot start the
 /// reduction before the whole product is done, where CIOS overlaps each
 /// reduction step with the next row.

@@ -191,7 +191,7 @@ fn select(table: &[[u64; 8]; 16], mag: u64, neg: Choice) -> AffineFe {
 /// and pass an optimisation barrier, so this stays branch-free; entries are
 /// flat limb arrays so that the loop vectorises (which LLVM does for this
 /// function on its own, not once it is inlined into the point arithmetic:
-/// hence `inline(never)`). (An AVX2 copy measured slower on Zen 3: about
+/// hence `inline(never)`). (An AVX2 copy measured slower on Zen 4: about
 /// 3 cycles per 64-byte entry either way.)
 #[inline(never)]
 pub(crate) fn scan<const L: usize, const T: usize>(table: &[[u64; L]; T], v: u64) -> [u64; L] {

@@ -6,7 +6,7 @@
 //! `target_feature(enable = "bmi2")`, so that LLVM may use MULX (a
 //! multiplication that leaves the flags alone, with free choice of
 //! registers) inside the carry chains of the field arithmetic: about 11%
-//! fewer instructions, 2-4% faster scalar multiplications on Zen 3. The
+//! fewer instructions, 2-4% faster scalar multiplications on Zen 4. The
 //! arithmetic, and so every result, is the same; the unit tests run both
 //! copies on the same inputs. ADX is not enabled: LLVM emits no ADCX/ADOX
 //! for this code anyway, and valgrind (the constant-time check) does not
