@@ -62,6 +62,12 @@ fn main() -> ExitCode {
     // would pass on code that production never runs.
     let (sm3_one, sm3_many) = shangmi::sm3::kernels();
     eprintln!("ct-check: SM3 kernels: {sm3_one} (one message), {sm3_many} (many)");
+    eprintln!(
+        "ct-check: SM4 kernel: {}; GHASH kernel: {}; SM2: {}",
+        shangmi::sm4::kernel_name(),
+        shangmi::ghash::kernel_name(),
+        shangmi::sm2::kernel_name()
+    );
     #[cfg(target_arch = "x86_64")]
     if !cfg!(feature = "force-portable")
         && std::is_x86_feature_detected!("avx2")
