@@ -5,7 +5,6 @@
 use super::ctr::BATCH;
 use super::{BLOCK_LEN, KEY_LEN, Sm4, block_of, xor_block};
 use crate::{Error, Result};
-use subtle::{Choice, ConditionallySelectable};
 use zeroize::Zeroize;
 
 /// XTS key length: two SM4 keys.
@@ -51,22 +50,36 @@ impl Sm4Xts {
         })
     }
 
+    /// Multiplies the tweak by the primitive element, in constant time.
     fn next_tweak(&self, t: &mut [u8; BLOCK_LEN]) {
+        *t = self.tweak_to_bytes(self.next_tweak_word(self.tweak_word(t)));
+    }
+
+    /// The tweak as one 128-bit number in the standard's bit order, so that
+    /// the multiplication is a shift and a masked XOR.
+    fn tweak_word(&self, t: &[u8; BLOCK_LEN]) -> u128 {
         match self.standard {
-            XtsStandard::Ieee1619 => {
-                let carry = Choice::from(t[BLOCK_LEN - 1] >> 7);
-                for i in (1..BLOCK_LEN).rev() {
-                    t[i] = (t[i] << 1) | (t[i - 1] >> 7);
-                }
-                t[0] = (t[0] << 1) ^ u8::conditional_select(&0, &0x87, carry);
-            }
-            XtsStandard::GbT17964 => {
-                let carry = Choice::from(t[BLOCK_LEN - 1] & 1);
-                for i in (1..BLOCK_LEN).rev() {
-                    t[i] = (t[i] >> 1) | (t[i - 1] << 7);
-                }
-                t[0] = (t[0] >> 1) ^ u8::conditional_select(&0, &0xe1, carry);
-            }
+            XtsStandard::Ieee1619 => u128::from_le_bytes(*t),
+            XtsStandard::GbT17964 => u128::from_be_bytes(*t),
+        }
+    }
+
+    /// The inverse of [`Self::tweak_word`].
+    fn tweak_to_bytes(&self, v: u128) -> [u8; BLOCK_LEN] {
+        match self.standard {
+            XtsStandard::Ieee1619 => v.to_le_bytes(),
+            XtsStandard::GbT17964 => v.to_be_bytes(),
+        }
+    }
+
+    /// IEEE 1619: doubling of a little-endian polynomial, reduction 0x87.
+    /// GB/T 17964: multiplication by x in GCM's bit-reflected convention
+    /// (a right shift of the big-endian number, reduction 0xE1 into the
+    /// first byte). The carry selects the reduction through a mask.
+    fn next_tweak_word(&self, v: u128) -> u128 {
+        match self.standard {
+            XtsStandard::Ieee1619 => (v << 1) ^ (0x87 & 0u128.wrapping_sub(v >> 127)),
+            XtsStandard::GbT17964 => (v >> 1) ^ ((0xe1 << 120) & 0u128.wrapping_sub(v & 1)),
         }
     }
 
@@ -112,11 +125,12 @@ impl Sm4Xts {
         // first, the blocks then enciphered together.
         let (whole, _) = data[..full * BLOCK_LEN].as_chunks_mut::<BLOCK_LEN>();
         let mut tweaks = [[0u8; BLOCK_LEN]; BATCH];
+        let mut tv = self.tweak_word(&t);
         for group in whole.chunks_mut(BATCH) {
             for (b, tw) in group.iter_mut().zip(tweaks.iter_mut()) {
-                *tw = t;
+                *tw = self.tweak_to_bytes(tv);
                 xor_block(b, tw);
-                self.next_tweak(&mut t);
+                tv = self.next_tweak_word(tv);
             }
             if encrypt {
                 self.data.encrypt_blocks(group);
@@ -128,6 +142,8 @@ impl Sm4Xts {
             }
         }
         tweaks.zeroize();
+        t = self.tweak_to_bytes(tv);
+        tv.zeroize();
         if tail != 0 {
             let start = full * BLOCK_LEN;
             let mut t_next = t;
