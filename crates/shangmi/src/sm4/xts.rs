@@ -72,14 +72,11 @@ impl Sm4Xts {
         }
     }
 
-    /// IEEE 1619: doubling of a little-endian polynomial, reduction 0x87.
-    /// GB/T 17964: multiplication by x in GCM's bit-reflected convention
-    /// (a right shift of the big-endian number, reduction 0xE1 into the
-    /// first byte). The carry selects the reduction through a mask.
+    /// The tweak times the primitive element.
     fn next_tweak_word(&self, v: u128) -> u128 {
         match self.standard {
-            XtsStandard::Ieee1619 => (v << 1) ^ (0x87 & 0u128.wrapping_sub(v >> 127)),
-            XtsStandard::GbT17964 => (v >> 1) ^ ((0xe1 << 120) & 0u128.wrapping_sub(v & 1)),
+            XtsStandard::Ieee1619 => ieee_next(v),
+            XtsStandard::GbT17964 => gb_next(v),
         }
     }
 
@@ -127,18 +124,20 @@ impl Sm4Xts {
         let mut tweaks = [[0u8; BLOCK_LEN]; BATCH];
         let mut tv = self.tweak_word(&t);
         for group in whole.chunks_mut(BATCH) {
-            for (b, tw) in group.iter_mut().zip(tweaks.iter_mut()) {
-                *tw = self.tweak_to_bytes(tv);
-                xor_block(b, tw);
-                tv = self.next_tweak_word(tv);
-            }
+            // One loop per convention, so that the tweak stays in registers.
+            tv = match self.standard {
+                XtsStandard::Ieee1619 => {
+                    whiten(group, &mut tweaks, tv, u128::to_le_bytes, ieee_next)
+                }
+                XtsStandard::GbT17964 => whiten(group, &mut tweaks, tv, u128::to_be_bytes, gb_next),
+            };
             if encrypt {
                 self.data.encrypt_blocks(group);
             } else {
                 self.data.decrypt_blocks(group);
             }
             for (b, tw) in group.iter_mut().zip(tweaks.iter()) {
-                xor_block(b, tw);
+                *b = (u128::from_ne_bytes(*b) ^ u128::from_ne_bytes(*tw)).to_ne_bytes();
             }
         }
         tweaks.zeroize();
@@ -166,4 +165,37 @@ impl Sm4Xts {
         t.zeroize();
         Ok(())
     }
+}
+
+/// XORs the tweaks `tv, next(tv), ...` into the blocks of `group`, keeping
+/// them in `tweaks` (as bytes, through `to_bytes`) for the XOR after the
+/// cipher; returns the tweak for the block after the group.
+#[inline(always)]
+fn whiten(
+    group: &mut [[u8; BLOCK_LEN]],
+    tweaks: &mut [[u8; BLOCK_LEN]; BATCH],
+    mut tv: u128,
+    to_bytes: fn(u128) -> [u8; BLOCK_LEN],
+    next: fn(u128) -> u128,
+) -> u128 {
+    for (b, tw) in group.iter_mut().zip(tweaks.iter_mut()) {
+        *tw = to_bytes(tv);
+        *b = (u128::from_ne_bytes(*b) ^ u128::from_ne_bytes(*tw)).to_ne_bytes();
+        tv = next(tv);
+    }
+    tv
+}
+
+/// IEEE 1619: doubling of the little-endian polynomial, reduction 0x87;
+/// the carry selects the reduction through a mask (constant time).
+#[inline(always)]
+fn ieee_next(v: u128) -> u128 {
+    (v << 1) ^ (0x87 & 0u128.wrapping_sub(v >> 127))
+}
+
+/// GB/T 17964: multiplication by x in GCM's bit-reflected convention, a
+/// right shift of the big-endian number with 0xE1 into the first byte.
+#[inline(always)]
+fn gb_next(v: u128) -> u128 {
+    (v >> 1) ^ ((0xe1 << 120) & 0u128.wrapping_sub(v & 1))
 }
