@@ -118,3 +118,20 @@ pub fn test_bytes(seed: u64, n: usize) -> Vec<u8> {
         })
         .collect()
 }
+
+/// Whether the CPU reports the SM3/SM4 instructions, as the standard
+/// library detects them (not the detection the kernels use). The test
+/// command sets `SHANGMI_EXPECT_SM_INSNS` under `qemu-aarch64 -cpu max`,
+/// which has them: then a detection that misses them fails the test
+/// instead of quietly testing the portable path twice.
+#[cfg(target_arch = "aarch64")]
+pub fn aarch64_sm_insns_reported() -> bool {
+    let has = std::arch::is_aarch64_feature_detected!("sm4");
+    if std::env::var_os("SHANGMI_EXPECT_SM_INSNS").is_some() {
+        assert!(
+            has,
+            "SHANGMI_EXPECT_SM_INSNS is set but no SM3/SM4 instructions were detected"
+        );
+    }
+    has
+}
