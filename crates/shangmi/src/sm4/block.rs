@@ -128,10 +128,14 @@ impl Kernel {
             .unwrap_or(Kernel::Portable)
     }
 
-    /// The kernel for a single block: the narrowest CPU-specific one (on
-    /// AArch64 the selected one; `sm4e` handles a lone block without
-    /// padding).
+    /// The kernel for a single block: one that handles a lone block without
+    /// padding it to a full pass (AVX-512 + GFNI in xmm registers, `sm4e`),
+    /// else the narrowest CPU-specific one.
     pub(crate) fn single() -> Kernel {
+        #[cfg(target_arch = "x86_64")]
+        if super::x86::gfni_available() {
+            return Kernel::Gfni;
+        }
         #[cfg(target_arch = "x86_64")]
         if super::x86::aesni_available() {
             return Kernel::AesNi;
@@ -220,15 +224,6 @@ impl Sm4 {
 
     /// Encrypts or decrypts one block in place.
     pub(crate) fn crypt_block(&self, block: &mut [u8; BLOCK_LEN], dir: Direction) {
-        #[cfg(target_arch = "x86_64")]
-        if super::x86::gfni1_available() {
-            // SAFETY: AVX-512F, AVX-512VL and GFNI confirmed by the guard.
-            #[allow(unsafe_code)]
-            unsafe {
-                super::x86::crypt1_gfni(&self.rk, dir == Direction::Decrypt, block)
-            };
-            return;
-        }
         self.crypt_many_with(Kernel::single(), core::array::from_mut(block), dir);
     }
 
@@ -242,7 +237,7 @@ impl Sm4 {
         out: &mut [[u8; BLOCK_LEN]],
     ) {
         #[cfg(target_arch = "x86_64")]
-        if super::x86::gfni1_available() {
+        if super::x86::gfni_available() {
             // SAFETY: AVX-512F, AVX-512VL and GFNI confirmed by the guard.
             #[allow(unsafe_code)]
             unsafe {

@@ -31,8 +31,7 @@ use zeroize::Zeroize;
 type Block = [u8; 16];
 
 cpufeatures::new!(aes_ssse3, "aes", "ssse3", "sse2");
-cpufeatures::new!(avx512_gfni, "avx512f", "avx512bw", "gfni");
-cpufeatures::new!(avx512vl_gfni, "avx512f", "avx512vl", "gfni");
+cpufeatures::new!(avx512_gfni, "avx512f", "avx512bw", "avx512vl", "gfni");
 
 /// Whether this CPU has AES-NI and SSSE3 (detected once), and the
 /// portable kernels are not forced.
@@ -45,12 +44,8 @@ pub(crate) fn vaes_available() -> bool {
     aesni_available() && crate::cpu::avx2_vaes()
 }
 
-/// Whether this CPU has AVX-512 (F, VL) and GFNI, for [`crypt1_gfni`].
-pub(crate) fn gfni1_available() -> bool {
-    !cfg!(feature = "force-portable") && avx512vl_gfni::get()
-}
-
-/// Whether this CPU has AVX-512 (F, BW) and GFNI (and AES-NI, used for
+/// Whether this CPU has AVX-512 (F, BW, VL; VL for the one-block path in
+/// xmm registers) and GFNI (and AES-NI, used for
 /// single blocks).
 pub(crate) fn gfni_available() -> bool {
     aesni_available() && avx512_gfni::get()
@@ -478,6 +473,11 @@ pub(crate) unsafe fn crypt_many_vaes(rk: &[u32; 32], decrypt: bool, blocks: &mut
 /// # Safety
 /// [`gfni_available`] must have returned true.
 pub(crate) unsafe fn crypt_many_gfni(rk: &[u32; 32], decrypt: bool, blocks: &mut [Block]) {
+    if let [one] = blocks {
+        // A lone block: the latency-bound path, no padding to sixteen.
+        // SAFETY: the caller confirmed AVX-512F, AVX-512VL and GFNI.
+        return unsafe { crypt1_gfni(rk, decrypt, one) };
+    }
     let (groups, rest) = split::<16, 2>(blocks);
     for g in groups {
         // SAFETY: the caller confirmed AVX-512F, AVX-512BW and GFNI.
@@ -560,9 +560,9 @@ fn store1(x: &[__m128i; 4], block: &mut Block) {
 /// CFB/OFB encryption, CCM's CBC-MAC) with [`rounds1`].
 ///
 /// # Safety
-/// [`gfni1_available`] must have returned true.
+/// [`gfni_available`] must have returned true.
 #[target_feature(enable = "avx512f,avx512vl,gfni")]
-pub(crate) unsafe fn crypt1_gfni(rk: &[u32; 32], decrypt: bool, block: &mut Block) {
+unsafe fn crypt1_gfni(rk: &[u32; 32], decrypt: bool, block: &mut Block) {
     let m1 = _mm_set1_epi64x(GFNI_M1);
     let m2 = _mm_set1_epi64x(GFNI_M2);
     let y = rounds1(rk, decrypt, words1(block), m1, m2);
@@ -575,7 +575,7 @@ pub(crate) unsafe fn crypt1_gfni(rk: &[u32; 32], decrypt: bool, block: &mut Bloc
 /// XOR to the chain of [`rounds1`].
 ///
 /// # Safety
-/// [`gfni1_available`] must have returned true.
+/// [`gfni_available`] must have returned true.
 #[target_feature(enable = "avx512f,avx512vl,gfni")]
 pub(crate) unsafe fn cbc_encrypt_gfni(
     rk: &[u32; 32],
