@@ -50,11 +50,6 @@ impl Sm4Xts {
         })
     }
 
-    /// Multiplies the tweak by the primitive element, in constant time.
-    fn next_tweak(&self, t: &mut [u8; BLOCK_LEN]) {
-        *t = self.tweak_to_bytes(self.next_tweak_word(self.tweak_word(t)));
-    }
-
     /// The tweak as one 128-bit number in the standard's bit order, so that
     /// the multiplication is a shift and a masked XOR.
     fn tweak_word(&self, t: &[u8; BLOCK_LEN]) -> u128 {
@@ -142,11 +137,10 @@ impl Sm4Xts {
         }
         tweaks.zeroize();
         t = self.tweak_to_bytes(tv);
+        let mut t_next = self.tweak_to_bytes(self.next_tweak_word(tv));
         tv.zeroize();
         if tail != 0 {
             let start = full * BLOCK_LEN;
-            let mut t_next = t;
-            self.next_tweak(&mut t_next);
             // Encryption: the last full block uses t, the stolen block t_next.
             // Decryption: the other way round.
             let (first, second) = if encrypt { (t, t_next) } else { (t_next, t) };
@@ -160,9 +154,9 @@ impl Sm4Xts {
             data[start..start + BLOCK_LEN].copy_from_slice(&c);
             b.zeroize();
             c.zeroize();
-            t_next.zeroize();
         }
         t.zeroize();
+        t_next.zeroize();
         Ok(())
     }
 }
