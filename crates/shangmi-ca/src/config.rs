@@ -309,19 +309,14 @@ impl Default for CaConfig {
             subject: String::new(),
             root_subject: String::new(),
             default_profile: "device".into(),
-            profiles: [
-                "device",
-                "gateway",
-                "platform",
-                "tls-server",
-                "tls-client",
-                "code-signing",
-                "sign",
-                "encrypt",
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+            // Every built-in end-entity profile: not the CA ones, not the
+            // OCSP responder's (the CA issues those itself).
+            profiles: shangmi_pki::profile::NAMES
+                .iter()
+                .filter_map(|n| shangmi_pki::profile::Profile::named(n).ok())
+                .filter(|p| !p.ca && !p.ocsp_nocheck)
+                .map(|p| p.name)
+                .collect(),
             root_days: 7300,
             ca_days: 3650,
         }
@@ -508,5 +503,28 @@ impl Config {
             return bad("limits.max_body_bytes below 1024".into());
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A CA serves every built-in end-entity profile by default.
+    #[test]
+    fn default_profiles_are_the_end_entity_ones() {
+        assert_eq!(
+            CaConfig::default().profiles,
+            [
+                "device",
+                "gateway",
+                "platform",
+                "tls-server",
+                "tls-client",
+                "code-signing",
+                "sign",
+                "encrypt"
+            ]
+        );
     }
 }
