@@ -23,8 +23,7 @@ use x509_cert::ext::pkix::crl::dp::DistributionPoint;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::ext::pkix::{
     AccessDescription, AuthorityInfoAccessSyntax, AuthorityKeyIdentifier, BasicConstraints,
-    CrlDistributionPoints, ExtendedKeyUsage, KeyUsage, NameConstraints, SubjectAltName,
-    SubjectKeyIdentifier,
+    CrlDistributionPoints, ExtendedKeyUsage, KeyUsage, NameConstraints, SubjectKeyIdentifier,
 };
 use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
@@ -303,12 +302,7 @@ impl CertificateBuilder {
             },
         )?);
         if !self.sans.is_empty() {
-            // Critical only when the subject is empty (RFC 5280, 4.2.1.6).
-            exts.push(ext::make(
-                oid::SUBJECT_ALT_NAME,
-                self.subject.is_empty(),
-                &SubjectAltName(self.sans.clone()),
-            )?);
+            exts.push(ext::subject_alt_name(&self.subject, &self.sans)?);
         } else if p.require_san {
             return Err(Error::Invalid(format!(
                 "profile {} requires a subject alternative name (DNS or IP)",

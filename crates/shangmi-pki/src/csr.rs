@@ -69,11 +69,7 @@ impl CsrBuilder {
         let inv = |e: der::Error| Error::Invalid(format!("certification request: {e}"));
         let mut exts = self.extensions.clone();
         if !self.sans.is_empty() {
-            exts.push(ext::make(
-                oid::SUBJECT_ALT_NAME,
-                self.subject.is_empty(),
-                &SubjectAltName(self.sans.clone()),
-            )?);
+            exts.push(ext::subject_alt_name(&self.subject, &self.sans)?);
         }
         let mut attributes = SetOfVec::new();
         if !exts.is_empty() {

@@ -19,6 +19,19 @@ pub fn make<T: Encode>(id: ObjectIdentifier, critical: bool, value: &T) -> Resul
     })
 }
 
+/// The subjectAltName extension for `sans` under `subject`: critical only
+/// when the subject is empty (RFC 5280, 4.2.1.6).
+pub fn subject_alt_name(
+    subject: &x509_cert::name::Name,
+    sans: &[x509_cert::ext::pkix::name::GeneralName],
+) -> Result<Extension> {
+    make(
+        oid::SUBJECT_ALT_NAME,
+        subject.is_empty(),
+        &x509_cert::ext::pkix::SubjectAltName(sans.to_vec()),
+    )
+}
+
 /// Finds the extension `id` in `exts`. An extension that appears twice is an
 /// error (RFC 5280, 4.2).
 pub fn find<'a>(exts: &'a [Extension], id: &ObjectIdentifier) -> Result<Option<&'a Extension>> {
