@@ -140,7 +140,7 @@ impl KeyExchange {
                 &n.to_limbs(&x_peer),
                 &peer_ephemeral.to_jacobian(),
             );
-            Point::from_jacobian(&rp.add_vartime(&self.peer.to_jacobian()))
+            Point::from_jacobian(&rp.add_vartime::<super::fp::Portable>(&self.peer.to_jacobian()))
         } else {
             let rp = peer_ephemeral.to_point().mul_ct(&n.to_limbs(&x_peer), c);
             self.peer.to_point().add(&rp, c)

@@ -174,6 +174,53 @@ pub(crate) fn square(a: &Fe) -> Fe {
     mul(a, a)
 }
 
+/// The arithmetic the point formulas and scalar multiplications are
+/// generic over: each kernel is a type, so a scalar multiplication is
+/// compiled once per kernel with every field operation inlined, and the
+/// kernel is chosen once per call (`mul.rs`, `x86.rs`). The default
+/// methods are the portable Rust bodies of this module; a kernel overrides
+/// what it does faster (on x86-64: MULX/ADCX/ADOX assembly, `fp_adx.rs`).
+/// Every implementation returns fully reduced values, bit for bit the
+/// portable results, and is tested against them.
+pub(crate) trait Arith: Copy {
+    /// a * b / R mod p.
+    #[inline(always)]
+    fn mul(a: &Fe, b: &Fe) -> Fe {
+        mul(a, b)
+    }
+    /// a^2 / R mod p.
+    #[inline(always)]
+    fn square(a: &Fe) -> Fe {
+        square(a)
+    }
+    /// a + b mod p.
+    #[inline(always)]
+    fn add(a: &Fe, b: &Fe) -> Fe {
+        add(a, b)
+    }
+    /// a - b mod p.
+    #[inline(always)]
+    fn sub(a: &Fe, b: &Fe) -> Fe {
+        sub(a, b)
+    }
+    /// 2a mod p.
+    #[inline(always)]
+    fn double(a: &Fe) -> Fe {
+        double(a)
+    }
+    /// K a mod p for a small constant K (2 <= K < 2^32).
+    #[inline(always)]
+    fn mul_small<const K: u64>(a: &Fe) -> Fe {
+        mul_small::<K>(a)
+    }
+}
+
+/// The portable kernel: the Rust bodies of this module.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Portable;
+
+impl Arith for Portable {}
+
 /// a + b mod p.
 #[inline(always)]
 pub(crate) fn add(a: &Fe, b: &Fe) -> Fe {
@@ -336,14 +383,14 @@ pub(crate) fn to_be_bytes(a: &Fe) -> [u8; 32] {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::sm2::curve::SM2P256V1;
     use proptest::prelude::*;
 
     /// Elements that stress the carries: 0, 1, 2, p - 1, p - 2, R mod p,
     /// values with all-ones or all-zero limbs, 2^255.
-    fn edge_values() -> std::vec::Vec<Fe> {
+    pub(crate) fn edge_values() -> std::vec::Vec<Fe> {
         let f = &SM2P256V1.p;
         let pm1 = Fe([P[0] - 1, P[1], P[2], P[3]]);
         let pm2 = Fe([P[0] - 2, P[1], P[2], P[3]]);
@@ -366,7 +413,7 @@ mod tests {
         v
     }
 
-    fn arb_fe() -> impl Strategy<Value = Fe> {
+    pub(crate) fn arb_fe() -> impl Strategy<Value = Fe> {
         // Any 256-bit value reduced once lands below p.
         any::<[u64; 4]>().prop_map(|l| {
             let (s, b) = super::super::field::tests_support::sub_p(&l);

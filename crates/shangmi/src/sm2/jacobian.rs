@@ -19,7 +19,7 @@
 //! which branch on their (public) inputs and serve verification only.
 
 use super::field::Fe;
-use super::fp;
+use super::fp::{self, Arith};
 use subtle::{Choice, ConditionallySelectable};
 
 /// A point (X : Y : Z); the identity has Z = 0.
@@ -121,22 +121,22 @@ impl Jacobian {
 
     /// 2P (dbl-2001-b for a = -3). Exception-free on this curve.
     #[inline(always)]
-    pub fn double(&self) -> Self {
-        let delta = fp::square(&self.z);
-        let gamma = fp::square(&self.y);
-        let beta = fp::mul(&self.x, &gamma);
+    pub fn double<A: Arith>(&self) -> Self {
+        let delta = A::square(&self.z);
+        let gamma = A::square(&self.y);
+        let beta = A::mul(&self.x, &gamma);
         // alpha = 3 (X - delta)(X + delta)
-        let t = fp::mul(&fp::sub(&self.x, &delta), &fp::add(&self.x, &delta));
-        let alpha = fp::mul_small::<3>(&t);
+        let t = A::mul(&A::sub(&self.x, &delta), &A::add(&self.x, &delta));
+        let alpha = A::mul_small::<3>(&t);
         // X3 = alpha^2 - 8 beta
-        let beta4 = fp::mul_small::<4>(&beta);
-        let x3 = fp::sub(&fp::square(&alpha), &fp::double(&beta4));
+        let beta4 = A::mul_small::<4>(&beta);
+        let x3 = A::sub(&A::square(&alpha), &A::double(&beta4));
         // Z3 = 2 Y Z
-        let z3 = fp::double(&fp::mul(&self.y, &self.z));
+        let z3 = A::double(&A::mul(&self.y, &self.z));
         // Y3 = alpha (4 beta - X3) - 8 gamma^2
-        let g2 = fp::square(&gamma);
-        let g8 = fp::mul_small::<8>(&g2);
-        let y3 = fp::sub(&fp::mul(&alpha, &fp::sub(&beta4, &x3)), &g8);
+        let g2 = A::square(&gamma);
+        let g8 = A::mul_small::<8>(&g2);
+        let y3 = A::sub(&A::mul(&alpha, &A::sub(&beta4, &x3)), &g8);
         Jacobian {
             x: x3,
             y: y3,
@@ -148,26 +148,23 @@ impl Jacobian {
     /// returns whether the doubling case was hit (H = 0 and r = 0, which
     /// for inputs that are not the identity means P = Q).
     #[inline(always)]
-    fn add_raw(&self, q: &Jacobian) -> (Jacobian, Choice) {
-        let z1z1 = fp::square(&self.z);
-        let z2z2 = fp::square(&q.z);
-        let u1 = fp::mul(&self.x, &z2z2);
-        let u2 = fp::mul(&q.x, &z1z1);
-        let s1 = fp::mul(&fp::mul(&self.y, &q.z), &z2z2);
-        let s2 = fp::mul(&fp::mul(&q.y, &self.z), &z1z1);
-        let h = fp::sub(&u2, &u1);
-        let r = fp::double(&fp::sub(&s2, &s1));
+    fn add_raw<A: Arith>(&self, q: &Jacobian) -> (Jacobian, Choice) {
+        let z1z1 = A::square(&self.z);
+        let z2z2 = A::square(&q.z);
+        let u1 = A::mul(&self.x, &z2z2);
+        let u2 = A::mul(&q.x, &z1z1);
+        let s1 = A::mul(&A::mul(&self.y, &q.z), &z2z2);
+        let s2 = A::mul(&A::mul(&q.y, &self.z), &z1z1);
+        let h = A::sub(&u2, &u1);
+        let r = A::double(&A::sub(&s2, &s1));
         let dbl = fp::is_zero(&h) & fp::is_zero(&r);
-        let i = fp::square(&fp::double(&h));
-        let j = fp::mul(&h, &i);
-        let v = fp::mul(&u1, &i);
-        let x3 = fp::sub(&fp::sub(&fp::square(&r), &j), &fp::double(&v));
-        let y3 = fp::sub(
-            &fp::mul(&r, &fp::sub(&v, &x3)),
-            &fp::double(&fp::mul(&s1, &j)),
-        );
+        let i = A::square(&A::double(&h));
+        let j = A::mul(&h, &i);
+        let v = A::mul(&u1, &i);
+        let x3 = A::sub(&A::sub(&A::square(&r), &j), &A::double(&v));
+        let y3 = A::sub(&A::mul(&r, &A::sub(&v, &x3)), &A::double(&A::mul(&s1, &j)));
         // Z3 = 2 Z1 Z2 H
-        let z3 = fp::mul(&fp::double(&fp::mul(&self.z, &q.z)), &h);
+        let z3 = A::mul(&A::double(&A::mul(&self.z, &q.z)), &h);
         (
             Jacobian {
                 x: x3,
@@ -181,8 +178,8 @@ impl Jacobian {
     /// P + Q for P != Q unless one of them is the identity: the identity
     /// cases are selected, the doubling case is NOT handled.
     #[inline(always)]
-    pub fn add_distinct(&self, q: &Jacobian) -> Jacobian {
-        let (mut r, _) = self.add_raw(q);
+    pub fn add_distinct<A: Arith>(&self, q: &Jacobian) -> Jacobian {
+        let (mut r, _) = self.add_raw::<A>(q);
         r.conditional_assign(q, self.is_identity());
         r.conditional_assign(self, q.is_identity());
         r
@@ -190,9 +187,9 @@ impl Jacobian {
 
     /// P + Q for every P and Q.
     #[cfg(test)]
-    pub fn add_complete(&self, q: &Jacobian) -> Jacobian {
-        let (mut r, dbl) = self.add_raw(q);
-        r.conditional_assign(&self.double(), dbl);
+    pub fn add_complete<A: Arith>(&self, q: &Jacobian) -> Jacobian {
+        let (mut r, dbl) = self.add_raw::<A>(q);
+        r.conditional_assign(&self.double::<A>(), dbl);
         r.conditional_assign(q, self.is_identity());
         r.conditional_assign(self, q.is_identity());
         r
@@ -201,24 +198,24 @@ impl Jacobian {
     /// P + (x, y) by madd-2007-bl, no exceptional case handled; also
     /// returns whether the doubling case was hit.
     #[inline(always)]
-    fn add_affine_raw(&self, q: &AffineFe) -> (Jacobian, Choice) {
-        let z1z1 = fp::square(&self.z);
-        let u2 = fp::mul(&q.x, &z1z1);
-        let s2 = fp::mul(&fp::mul(&q.y, &self.z), &z1z1);
-        let h = fp::sub(&u2, &self.x);
-        let hh = fp::square(&h);
-        let i = fp::mul_small::<4>(&hh);
-        let j = fp::mul(&h, &i);
-        let r = fp::double(&fp::sub(&s2, &self.y));
+    fn add_affine_raw<A: Arith>(&self, q: &AffineFe) -> (Jacobian, Choice) {
+        let z1z1 = A::square(&self.z);
+        let u2 = A::mul(&q.x, &z1z1);
+        let s2 = A::mul(&A::mul(&q.y, &self.z), &z1z1);
+        let h = A::sub(&u2, &self.x);
+        let hh = A::square(&h);
+        let i = A::mul_small::<4>(&hh);
+        let j = A::mul(&h, &i);
+        let r = A::double(&A::sub(&s2, &self.y));
         let dbl = fp::is_zero(&h) & fp::is_zero(&r);
-        let v = fp::mul(&self.x, &i);
-        let x3 = fp::sub(&fp::sub(&fp::square(&r), &j), &fp::double(&v));
-        let y3 = fp::sub(
-            &fp::mul(&r, &fp::sub(&v, &x3)),
-            &fp::double(&fp::mul(&self.y, &j)),
+        let v = A::mul(&self.x, &i);
+        let x3 = A::sub(&A::sub(&A::square(&r), &j), &A::double(&v));
+        let y3 = A::sub(
+            &A::mul(&r, &A::sub(&v, &x3)),
+            &A::double(&A::mul(&self.y, &j)),
         );
         // Z3 = 2 Z1 H
-        let z3 = fp::double(&fp::mul(&self.z, &h));
+        let z3 = A::double(&A::mul(&self.z, &h));
         (
             Jacobian {
                 x: x3,
@@ -232,8 +229,8 @@ impl Jacobian {
     /// P + Q for an affine Q, or P itself when `skip` is set (Q is then
     /// ignored). P may be the identity; P = Q is NOT handled.
     #[inline(always)]
-    pub fn add_affine_distinct(&self, q: &AffineFe, skip: Choice) -> Jacobian {
-        let (mut r, _) = self.add_affine_raw(q);
+    pub fn add_affine_distinct<A: Arith>(&self, q: &AffineFe, skip: Choice) -> Jacobian {
+        let (mut r, _) = self.add_affine_raw::<A>(q);
         r.conditional_assign(&Jacobian::from_affine(q), self.is_identity());
         r.conditional_assign(self, skip);
         r
@@ -241,9 +238,9 @@ impl Jacobian {
 
     /// P + Q for an affine Q, or P when `skip` is set; every case.
     #[inline(always)]
-    pub fn add_affine_complete(&self, q: &AffineFe, skip: Choice) -> Jacobian {
-        let (mut r, dbl) = self.add_affine_raw(q);
-        r.conditional_assign(&self.double(), dbl);
+    pub fn add_affine_complete<A: Arith>(&self, q: &AffineFe, skip: Choice) -> Jacobian {
+        let (mut r, dbl) = self.add_affine_raw::<A>(q);
+        r.conditional_assign(&self.double::<A>(), dbl);
         r.conditional_assign(&Jacobian::from_affine(q), self.is_identity());
         r.conditional_assign(self, skip);
         r
@@ -251,38 +248,46 @@ impl Jacobian {
 
     /// P + Q, variable time (public inputs only).
     #[inline(always)]
-    pub fn add_vartime(&self, q: &Jacobian) -> Jacobian {
+    pub fn add_vartime<A: Arith>(&self, q: &Jacobian) -> Jacobian {
         if bool::from(self.is_identity()) {
             return *q;
         }
         if bool::from(q.is_identity()) {
             return *self;
         }
-        let (r, dbl) = self.add_raw(q);
-        if bool::from(dbl) { self.double() } else { r }
+        let (r, dbl) = self.add_raw::<A>(q);
+        if bool::from(dbl) {
+            self.double::<A>()
+        } else {
+            r
+        }
     }
 
     /// P + Q for an affine Q, variable time (public inputs only).
     #[inline(always)]
-    pub fn add_affine_vartime(&self, q: &AffineFe) -> Jacobian {
+    pub fn add_affine_vartime<A: Arith>(&self, q: &AffineFe) -> Jacobian {
         if bool::from(self.is_identity()) {
             return Jacobian::from_affine(q);
         }
-        let (r, dbl) = self.add_affine_raw(q);
-        if bool::from(dbl) { self.double() } else { r }
+        let (r, dbl) = self.add_affine_raw::<A>(q);
+        if bool::from(dbl) {
+            self.double::<A>()
+        } else {
+            r
+        }
     }
 
     /// The affine point, and whether it is not the identity (which steers
     /// no branch here: the caller decides what is public).
     #[cfg(test)]
-    pub fn to_affine(self) -> (AffineFe, Choice) {
+    pub fn to_affine<A: Arith>(self) -> (AffineFe, Choice) {
         let zi = fp::invert(&self.z);
-        let zi2 = fp::square(&zi);
-        let zi3 = fp::mul(&zi2, &zi);
+        let zi2 = A::square(&zi);
+        let zi3 = A::mul(&zi2, &zi);
         (
             AffineFe {
-                x: fp::mul(&self.x, &zi2),
-                y: fp::mul(&self.y, &zi3),
+                x: A::mul(&self.x, &zi2),
+                y: A::mul(&self.y, &zi3),
             },
             !self.is_identity(),
         )
@@ -292,24 +297,26 @@ impl Jacobian {
 /// Converts N points, none the identity, to affine form with one
 /// inversion (Montgomery's trick: 3(N - 1) multiplications besides the
 /// conversions). Constant time; no allocation.
-pub(crate) fn batch_to_affine_array<const N: usize>(points: &[Jacobian; N]) -> [AffineFe; N] {
+pub(crate) fn batch_to_affine_array<A: Arith, const N: usize>(
+    points: &[Jacobian; N],
+) -> [AffineFe; N] {
     let mut prefix = [fp::ONE; N];
     let mut acc = fp::ONE;
     for (pre, p) in prefix.iter_mut().zip(points.iter()) {
         *pre = acc;
-        acc = fp::mul(&acc, &p.z);
+        acc = A::mul(&acc, &p.z);
     }
     let mut inv = fp::invert(&acc);
     let mut out = [AffineFe::default(); N];
     for i in (0..N).rev() {
         let p = &points[i];
-        let zi = fp::mul(&inv, &prefix[i]);
-        inv = fp::mul(&inv, &p.z);
-        let zi2 = fp::square(&zi);
-        let zi3 = fp::mul(&zi2, &zi);
+        let zi = A::mul(&inv, &prefix[i]);
+        inv = A::mul(&inv, &p.z);
+        let zi2 = A::square(&zi);
+        let zi3 = A::mul(&zi2, &zi);
         out[i] = AffineFe {
-            x: fp::mul(&p.x, &zi2),
-            y: fp::mul(&p.y, &zi3),
+            x: A::mul(&p.x, &zi2),
+            y: A::mul(&p.y, &zi3),
         };
     }
     out
@@ -319,7 +326,7 @@ pub(crate) fn batch_to_affine_array<const N: usize>(points: &[Jacobian; N]) -> [
 /// trick); identities come out as (0, 0). Constant time. (For the tables
 /// of G, built under `std`.)
 #[cfg(feature = "std")]
-pub(crate) fn batch_to_affine(points: &[Jacobian]) -> alloc::vec::Vec<AffineFe> {
+pub(crate) fn batch_to_affine<A: Arith>(points: &[Jacobian]) -> alloc::vec::Vec<AffineFe> {
     use alloc::vec::Vec;
     // prefix[i] = z_0 * ... * z_{i-1}, with the zeros replaced by one.
     let mut prefix = Vec::with_capacity(points.len());
@@ -327,7 +334,7 @@ pub(crate) fn batch_to_affine(points: &[Jacobian]) -> alloc::vec::Vec<AffineFe> 
     for p in points {
         prefix.push(acc);
         let z = Fe::conditional_select(&p.z, &fp::ONE, p.is_identity());
-        acc = fp::mul(&acc, &z);
+        acc = A::mul(&acc, &z);
     }
     let mut inv = fp::invert(&acc);
     let mut out = alloc::vec![AffineFe::default(); points.len()];
@@ -335,13 +342,13 @@ pub(crate) fn batch_to_affine(points: &[Jacobian]) -> alloc::vec::Vec<AffineFe> 
         let p = &points[i];
         let id = p.is_identity();
         let z = Fe::conditional_select(&p.z, &fp::ONE, id);
-        let zi = fp::mul(&inv, &prefix[i]);
-        inv = fp::mul(&inv, &z);
-        let zi2 = fp::square(&zi);
-        let zi3 = fp::mul(&zi2, &zi);
+        let zi = A::mul(&inv, &prefix[i]);
+        inv = A::mul(&inv, &z);
+        let zi2 = A::square(&zi);
+        let zi3 = A::mul(&zi2, &zi);
         let a = AffineFe {
-            x: fp::mul(&p.x, &zi2),
-            y: fp::mul(&p.y, &zi3),
+            x: A::mul(&p.x, &zi2),
+            y: A::mul(&p.y, &zi3),
         };
         out[i] = AffineFe::conditional_select(&a, &AffineFe::default(), id);
     }

@@ -34,6 +34,8 @@ pub(crate) mod encrypt;
 mod exchange;
 mod field;
 mod fp;
+#[cfg(target_arch = "x86_64")]
+mod fp_adx;
 mod jacobian;
 mod keys;
 mod mul;
@@ -64,15 +66,42 @@ pub use traits::{SigningKey, VerifyingKey};
 pub const CURVE_OID: &str = "1.2.156.10197.1.301";
 
 /// The name of the scalar-multiplication code this CPU runs (for reports
-/// such as `shangmi speed`): `"BMI2"` on x86-64 with BMI2 (the same
-/// arithmetic compiled with MULX), `"portable"` elsewhere or with the
-/// `force-portable` feature.
+/// such as `shangmi speed`): `"MULX/ADX"` on x86-64 with BMI2 and ADX (the
+/// field multiplication in assembly), `"BMI2"` on x86-64 with BMI2 alone
+/// (the portable arithmetic compiled with MULX), `"portable"` elsewhere or
+/// with the `force-portable` feature.
 pub fn kernel_name() -> &'static str {
     #[cfg(target_arch = "x86_64")]
-    if x86::available() {
-        return "BMI2";
+    match x86::kernel() {
+        Some(x86::Kernel::Adx) => return "MULX/ADX",
+        Some(x86::Kernel::Bmi2) => return "BMI2",
+        None => {}
     }
     "portable"
+}
+
+/// Overrides the run-time choice of the SM2 kernel: `Some("adx")`,
+/// `Some("bmi2")` or `Some("portable")` (x86-64), `None` to detect again.
+/// Returns false when the name is unknown or there is no such kernel on
+/// this architecture. For the constant-time check, which runs under
+/// valgrind: valgrind executes ADCX/ADOX but hides ADX from CPUID, so the
+/// ADX kernel would otherwise go unchecked.
+///
+/// # Safety
+/// The CPU, or the emulator running the program, must execute the chosen
+/// kernel's instructions (BMI2, and ADX for `"adx"`).
+#[doc(hidden)]
+#[allow(unsafe_code)]
+pub unsafe fn force_kernel(name: Option<&str>) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: the caller vouches for the instructions.
+        unsafe { x86::force(name) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        matches!(name, None | Some("portable"))
+    }
 }
 
 #[cfg(test)]

@@ -37,6 +37,7 @@
 //! argument holds for any 256-bit input.
 
 use super::field::Fe;
+use super::fp::{Arith, Portable};
 use super::jacobian::{AffineFe, Jacobian};
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroize;
@@ -118,24 +119,24 @@ const WINDOWS: usize = 52; // 52 * 5 = 260 >= 257
 /// k * P for a secret k, constant time.
 pub(crate) fn mul_ct(p: &Jacobian, k: &[u64; 4]) -> Jacobian {
     #[cfg(target_arch = "x86_64")]
-    if super::x86::available() {
-        return super::x86::mul_ct(p, k);
+    if let Some(kernel) = super::x86::kernel() {
+        return super::x86::mul_ct(kernel, p, k);
     }
-    mul_ct_impl(p, k)
+    mul_ct_impl::<Portable>(p, k)
 }
 
 /// The body of [`mul_ct`], inlined into each dispatched copy.
 #[inline(always)]
-pub(crate) fn mul_ct_impl(p: &Jacobian, k: &[u64; 4]) -> Jacobian {
+pub(crate) fn mul_ct_impl<A: Arith>(p: &Jacobian, k: &[u64; 4]) -> Jacobian {
     let mut k = reduce_scalar(k);
     // table[j] = (j + 1) P
     let mut table = [Jacobian::IDENTITY; 16];
     table[0] = *p;
     for j in 1..16 {
         table[j] = if j % 2 == 1 {
-            table[j / 2].double()
+            table[j / 2].double::<A>()
         } else {
-            table[j - 1].add_distinct(p)
+            table[j - 1].add_distinct::<A>(p)
         };
     }
     // Affine entries (one inversion), so that the 51 window additions are
@@ -146,7 +147,7 @@ pub(crate) fn mul_ct_impl(p: &Jacobian, k: &[u64; 4]) -> Jacobian {
     for t in table.iter_mut() {
         t.z = Fe::conditional_select(&t.z, &super::fp::ONE, p_is_id);
     }
-    let aff = super::jacobian::batch_to_affine_array(&table);
+    let aff = super::jacobian::batch_to_affine_array::<A, 16>(&table);
     table.zeroize();
     let mut flat = [[0u64; 8]; 16];
     for (f, a) in flat.iter_mut().zip(aff.iter()) {
@@ -154,18 +155,19 @@ pub(crate) fn mul_ct_impl(p: &Jacobian, k: &[u64; 4]) -> Jacobian {
     }
     let table = &flat;
     let (mag, neg) = booth(&k, W, WINDOWS - 1);
-    let mut acc = Jacobian::IDENTITY.add_affine_distinct(&select(table, mag, neg), mag.ct_eq(&0));
+    let mut acc =
+        Jacobian::IDENTITY.add_affine_distinct::<A>(&select(table, mag, neg), mag.ct_eq(&0));
     for i in (0..WINDOWS - 1).rev() {
         for _ in 0..W {
-            acc = acc.double();
+            acc = acc.double::<A>();
         }
         let (mag, neg) = booth(&k, W, i);
         let sel = select(table, mag, neg);
         let skip = mag.ct_eq(&0);
         acc = if i == 0 {
-            acc.add_affine_complete(&sel, skip)
+            acc.add_affine_complete::<A>(&sel, skip)
         } else {
-            acc.add_affine_distinct(&sel, skip)
+            acc.add_affine_distinct::<A>(&sel, skip)
         };
     }
     flat.zeroize();
@@ -226,10 +228,10 @@ pub(crate) fn mul_base(k: &[u64; 4]) -> Jacobian {
     {
         let t = tables::comb();
         #[cfg(target_arch = "x86_64")]
-        if super::x86::available() {
-            return super::x86::comb(t, k);
+        if let Some(kernel) = super::x86::kernel() {
+            return super::x86::comb(kernel, t, k);
         }
-        comb(t, k)
+        comb::<Portable>(t, k)
     }
     #[cfg(not(feature = "std"))]
     {
@@ -240,7 +242,7 @@ pub(crate) fn mul_base(k: &[u64; 4]) -> Jacobian {
 /// k * G from the comb table.
 #[cfg_attr(not(feature = "std"), allow(dead_code))]
 #[inline(always)]
-pub(crate) fn comb(table: &CombTable, k: &[u64; 4]) -> Jacobian {
+pub(crate) fn comb<A: Arith>(table: &CombTable, k: &[u64; 4]) -> Jacobian {
     let mut k = reduce_scalar(k);
     let mut acc = Jacobian::IDENTITY;
     for (i, row) in table.iter().enumerate() {
@@ -252,9 +254,9 @@ pub(crate) fn comb(table: &CombTable, k: &[u64; 4]) -> Jacobian {
         };
         let skip = mag.ct_eq(&0);
         acc = if i + 1 == COMB_ROWS {
-            acc.add_affine_complete(&sel, skip)
+            acc.add_affine_complete::<A>(&sel, skip)
         } else {
-            acc.add_affine_distinct(&sel, skip)
+            acc.add_affine_distinct::<A>(&sel, skip)
         };
     }
     k.zeroize();
@@ -319,15 +321,19 @@ const WNAF_P: u32 = 5;
 /// s * G + t * P for PUBLIC s, t and P, variable time.
 pub(crate) fn mul_double_vartime(s: &[u64; 4], t: &[u64; 4], p: &Jacobian) -> Jacobian {
     #[cfg(target_arch = "x86_64")]
-    if super::x86::available() {
-        return super::x86::mul_double_vartime(s, t, p);
+    if let Some(kernel) = super::x86::kernel() {
+        return super::x86::mul_double_vartime(kernel, s, t, p);
     }
-    mul_double_vartime_impl(s, t, p)
+    mul_double_vartime_impl::<Portable>(s, t, p)
 }
 
 /// The body of [`mul_double_vartime`], inlined into each dispatched copy.
 #[inline(always)]
-pub(crate) fn mul_double_vartime_impl(s: &[u64; 4], t: &[u64; 4], p: &Jacobian) -> Jacobian {
+pub(crate) fn mul_double_vartime_impl<A: Arith>(
+    s: &[u64; 4],
+    t: &[u64; 4],
+    p: &Jacobian,
+) -> Jacobian {
     let s = reduce_scalar(s);
     // With P the identity, t P contributes nothing (and P's multiples have
     // no affine form).
@@ -339,45 +345,51 @@ pub(crate) fn mul_double_vartime_impl(s: &[u64; 4], t: &[u64; 4], p: &Jacobian) 
     // Odd multiples P, 3P, ..., 15P, affine (one inversion saves more in
     // the ~43 additions, mixed instead of full, than it costs).
     let mut tpj = [*p; 1 << (WNAF_P - 2)];
-    let p2 = p.double();
+    let p2 = p.double::<A>();
     for j in 1..tpj.len() {
-        tpj[j] = tpj[j - 1].add_vartime(&p2);
+        tpj[j] = tpj[j - 1].add_vartime::<A>(&p2);
     }
-    let tp = super::jacobian::batch_to_affine_array(&tpj);
+    let tp = super::jacobian::batch_to_affine_array::<A, { 1 << (WNAF_P - 2) }>(&tpj);
     #[cfg(feature = "std")]
     let (tg, wg) = (tables::wnaf_g(), WNAF_G);
     #[cfg(not(feature = "std"))]
     let (tg, wg) = (&odd_multiples_affine_g(), 5);
-    joint_wnaf(&s, tg, wg, &t, &tp)
+    joint_wnaf::<A>(&s, tg, wg, &t, &tp)
 }
 
 /// s G + t P from the odd multiples of G (width `wg`) and of P (width
 /// `WNAF_P`), affine; variable time.
 #[inline(always)]
-fn joint_wnaf(s: &[u64; 4], tg: &[AffineFe], wg: u32, t: &[u64; 4], tp: &[AffineFe]) -> Jacobian {
+fn joint_wnaf<A: Arith>(
+    s: &[u64; 4],
+    tg: &[AffineFe],
+    wg: u32,
+    t: &[u64; 4],
+    tp: &[AffineFe],
+) -> Jacobian {
     let nt = wnaf(t, WNAF_P);
     let ns = wnaf(s, wg);
     let top = (0..257).rev().find(|&i| ns[i] != 0 || nt[i] != 0);
     let mut acc = Jacobian::IDENTITY;
     let Some(top) = top else { return acc };
     for i in (0..=top).rev() {
-        acc = acc.double();
+        acc = acc.double::<A>();
         let d = ns[i];
         if d > 0 {
-            acc = acc.add_affine_vartime(&tg[(d / 2) as usize]);
+            acc = acc.add_affine_vartime::<A>(&tg[(d / 2) as usize]);
         } else if d < 0 {
             let q = tg[(-d / 2) as usize];
-            acc = acc.add_affine_vartime(&AffineFe {
+            acc = acc.add_affine_vartime::<A>(&AffineFe {
                 x: q.x,
                 y: super::fp::neg(&q.y),
             });
         }
         let d = nt[i];
         if d > 0 {
-            acc = acc.add_affine_vartime(&tp[(d / 2) as usize]);
+            acc = acc.add_affine_vartime::<A>(&tp[(d / 2) as usize]);
         } else if d < 0 {
             let q = tp[(-d / 2) as usize];
-            acc = acc.add_affine_vartime(&AffineFe {
+            acc = acc.add_affine_vartime::<A>(&AffineFe {
                 x: q.x,
                 y: super::fp::neg(&q.y),
             });
@@ -390,12 +402,12 @@ fn joint_wnaf(s: &[u64; 4], tg: &[AffineFe], wg: u32, t: &[u64; 4], tp: &[Affine
 #[cfg(any(test, not(feature = "std")))]
 fn odd_multiples_affine_g() -> [AffineFe; 8] {
     let g = Jacobian::from_affine(&generator());
-    let g2 = g.double();
+    let g2 = g.double::<Portable>();
     let mut pts = [g; 8];
     for j in 1..8 {
-        pts[j] = pts[j - 1].add_vartime(&g2);
+        pts[j] = pts[j - 1].add_vartime::<Portable>(&g2);
     }
-    super::jacobian::batch_to_affine_array(&pts)
+    super::jacobian::batch_to_affine_array::<Portable, 8>(&pts)
 }
 
 /// wNAF width for G in verification (with the table).
@@ -457,16 +469,16 @@ pub(crate) mod tables {
             for j in 1..COMB_ENTRIES {
                 // (j + 1) B = 2 ((j + 1) / 2) B or j B + B.
                 let next = if j % 2 == 1 {
-                    pts[start + j / 2].double()
+                    pts[start + j / 2].double::<Portable>()
                 } else {
-                    pts[start + j - 1].add_vartime(&base)
+                    pts[start + j - 1].add_vartime::<Portable>(&base)
                 };
                 pts.push(next);
             }
             // 2^w B = 2 (2^(w-1) B)
-            base = pts[start + COMB_ENTRIES - 1].double();
+            base = pts[start + COMB_ENTRIES - 1].double::<Portable>();
         }
-        let aff = super::super::jacobian::batch_to_affine(&pts);
+        let aff = super::super::jacobian::batch_to_affine::<Portable>(&pts);
         let mut t = Box::new([[[0u64; 8]; COMB_ENTRIES]; COMB_ROWS]);
         for (i, row) in t.iter_mut().enumerate() {
             for (j, e) in row.iter_mut().enumerate() {
@@ -481,14 +493,14 @@ pub(crate) mod tables {
         static T: OnceLock<std::vec::Vec<AffineFe>> = OnceLock::new();
         T.get_or_init(|| {
             let g = Jacobian::from_affine(&generator());
-            let g2 = g.double();
+            let g2 = g.double::<Portable>();
             let mut pts = std::vec::Vec::with_capacity(1 << (WNAF_G - 2));
             pts.push(g);
             for j in 1..(1 << (WNAF_G - 2)) {
-                let next = pts[j - 1].add_vartime(&g2);
+                let next = pts[j - 1].add_vartime::<Portable>(&g2);
                 pts.push(next);
             }
-            super::super::jacobian::batch_to_affine(&pts)
+            super::super::jacobian::batch_to_affine::<Portable>(&pts)
         })
     }
 }
@@ -506,7 +518,7 @@ mod tests {
         // On a CPU with BMI2 the other tests compare the BMI2 copies with
         // the portable bodies; say which ran.
         #[cfg(target_arch = "x86_64")]
-        std::eprintln!("BMI2 kernels: {}", crate::sm2::x86::available());
+        std::eprintln!("x86-64 kernel: {:?}", crate::sm2::x86::kernel());
     }
 
     fn affine(j: &Jacobian) -> Option<Affine> {
@@ -519,6 +531,57 @@ mod tests {
 
     fn g() -> Point {
         Point::generator(&SM2P256V1)
+    }
+
+    /// The x86-64 kernels this CPU can run (each is compared with the
+    /// portable code; the dispatched functions run only the chosen one).
+    #[cfg(target_arch = "x86_64")]
+    fn x86_kernels() -> std::vec::Vec<crate::sm2::x86::Kernel> {
+        use crate::sm2::x86::Kernel;
+        let mut v = std::vec::Vec::new();
+        if cfg!(feature = "force-portable") {
+            return v;
+        }
+        if std::is_x86_feature_detected!("bmi2") {
+            v.push(Kernel::Bmi2);
+            if std::is_x86_feature_detected!("adx") {
+                v.push(Kernel::Adx);
+            }
+        }
+        v
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    fn x86_kernels() -> [(); 0] {
+        []
+    }
+    #[cfg(target_arch = "x86_64")]
+    fn x86_comb(k: crate::sm2::x86::Kernel, s: &[u64; 4]) -> Jacobian {
+        crate::sm2::x86::comb(k, tables::comb(), s)
+    }
+    #[cfg(target_arch = "x86_64")]
+    fn x86_mul_ct(k: crate::sm2::x86::Kernel, p: &Jacobian, s: &[u64; 4]) -> Jacobian {
+        crate::sm2::x86::mul_ct(k, p, s)
+    }
+    #[cfg(target_arch = "x86_64")]
+    fn x86_mul_double_vartime(
+        k: crate::sm2::x86::Kernel,
+        s: &[u64; 4],
+        t: &[u64; 4],
+        p: &Jacobian,
+    ) -> Jacobian {
+        crate::sm2::x86::mul_double_vartime(k, s, t, p)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    fn x86_comb(_: (), _: &[u64; 4]) -> Jacobian {
+        unreachable!()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    fn x86_mul_ct(_: (), _: &Jacobian, _: &[u64; 4]) -> Jacobian {
+        unreachable!()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    fn x86_mul_double_vartime(_: (), _: &[u64; 4], _: &[u64; 4], _: &Jacobian) -> Jacobian {
+        unreachable!()
     }
 
     fn add_limbs(a: &[u64; 4], b: &[u64; 4]) -> [u64; 4] {
@@ -583,14 +646,27 @@ mod tests {
         // The portable kernels (the dispatched ones above may be the
         // BMI2 copies).
         assert_eq!(
-            affine(&comb(tables::comb(), k)),
+            affine(&comb::<Portable>(tables::comb(), k)),
             want,
             "portable comb, k = {k:x?}"
         );
         let gj = Jacobian::from_affine(&generator());
+        for kernel in x86_kernels() {
+            assert_eq!(
+                affine(&x86_comb(kernel, k)),
+                want,
+                "{kernel:?} comb, k = {k:x?}"
+            );
+            assert_eq!(
+                affine(&x86_mul_ct(kernel, &gj, k)),
+                want,
+                "{kernel:?} window on G, k = {k:x?}"
+            );
+        }
+        let gj = Jacobian::from_affine(&generator());
         assert_eq!(affine(&mul_ct(&gj, k)), want, "window on G, k = {k:x?}");
         assert_eq!(
-            affine(&mul_ct_impl(&gj, k)),
+            affine(&mul_ct_impl::<Portable>(&gj, k)),
             want,
             "portable window, k = {k:x?}"
         );
@@ -627,6 +703,14 @@ mod tests {
 
     #[test]
     fn additions_in_every_case() {
+        additions_in_every_case_with::<Portable>();
+        #[cfg(target_arch = "x86_64")]
+        if !cfg!(feature = "force-portable") && std::is_x86_feature_detected!("adx") {
+            additions_in_every_case_with::<crate::sm2::fp_adx::Adx>();
+        }
+    }
+
+    fn additions_in_every_case_with<A: Arith>() {
         let c = &SM2P256V1;
         let gj = Jacobian::from_affine(&generator());
         let p = g().mul_ct_generic(&[5, 0, 0, 0], c);
@@ -640,7 +724,7 @@ mod tests {
             (p.to_jacobian(), p.to_jacobian()),
             // Equal points with different Z.
             (
-                gj.double().add_complete(&gj),
+                gj.double::<Portable>().add_complete::<Portable>(&gj),
                 Point::from_jacobian(&gj)
                     .add(&g().double(c), c)
                     .to_jacobian(),
@@ -650,15 +734,18 @@ mod tests {
             let pa = Point::from_jacobian(&a);
             let pb = Point::from_jacobian(&b);
             let want = pa.add(&pb, c).to_affine(c).ok();
-            assert_eq!(affine(&a.add_complete(&b)), want);
-            assert_eq!(affine(&a.add_vartime(&b)), want);
+            assert_eq!(affine(&a.add_complete::<A>(&b)), want);
+            assert_eq!(affine(&a.add_vartime::<A>(&b)), want);
             if !bool::from(b.is_identity()) {
-                let (ab, _) = b.to_affine();
-                assert_eq!(affine(&a.add_affine_complete(&ab, 0u8.into())), want);
-                assert_eq!(affine(&a.add_affine_vartime(&ab)), want);
-                assert_eq!(affine(&a.add_affine_complete(&ab, 1u8.into())), affine(&a));
+                let (ab, _) = b.to_affine::<A>();
+                assert_eq!(affine(&a.add_affine_complete::<A>(&ab, 0u8.into())), want);
+                assert_eq!(affine(&a.add_affine_vartime::<A>(&ab)), want);
+                assert_eq!(
+                    affine(&a.add_affine_complete::<A>(&ab, 1u8.into())),
+                    affine(&a)
+                );
             }
-            assert_eq!(affine(&a.double()), pa.double(c).to_affine(c).ok());
+            assert_eq!(affine(&a.double::<A>()), pa.double(c).to_affine(c).ok());
         }
     }
 
@@ -670,7 +757,7 @@ mod tests {
         let zero = crate::sm2::field::Fe::default();
         for id in [
             Jacobian::IDENTITY,
-            gj.add_vartime(&gj.neg()),
+            gj.add_vartime::<Portable>(&gj.neg()),
             Jacobian {
                 x: zero,
                 y: zero,
@@ -680,7 +767,7 @@ mod tests {
             let p = Point::from_jacobian(&id);
             assert!(bool::from(p.is_identity(c)));
             assert_eq!(p.add(&g(), c).to_affine(c).ok(), g().to_affine(c).ok());
-            assert!(affine(&p.to_jacobian().add_vartime(&gj)).is_some());
+            assert!(affine(&p.to_jacobian().add_vartime::<Portable>(&gj)).is_some());
         }
     }
 
@@ -728,12 +815,12 @@ mod tests {
         let c = &SM2P256V1;
         let p = g().mul_ct_generic(&[77, 0, 5, 0], c);
         let pj = p.to_jacobian();
-        let p2 = pj.double();
+        let p2 = pj.double::<Portable>();
         let mut tpj = [pj; 1 << (WNAF_P - 2)];
         for j in 1..tpj.len() {
-            tpj[j] = tpj[j - 1].add_vartime(&p2);
+            tpj[j] = tpj[j - 1].add_vartime::<Portable>(&p2);
         }
-        let tp = crate::sm2::jacobian::batch_to_affine_array(&tpj);
+        let tp = crate::sm2::jacobian::batch_to_affine_array::<Portable, 8>(&tpj);
         for (s, t) in [
             ([1u64, 2, 3, 4], [5u64, 6, 7, 8]),
             ([0; 4], [9, 0, 0, 0]),
@@ -744,7 +831,10 @@ mod tests {
                 .add(&p.mul_ct_generic(&t, c), c)
                 .to_affine(c)
                 .ok();
-            assert_eq!(affine(&joint_wnaf(&s, &small, 5, &t, &tp)), want);
+            assert_eq!(
+                affine(&joint_wnaf::<Portable>(&s, &small, 5, &t, &tp)),
+                want
+            );
         }
     }
 
@@ -766,7 +856,7 @@ mod tests {
             assert!(x_mod_n_equals_vartime(&j, &[i, 0, 0, 0]));
             assert!(!x_mod_n_equals_vartime(&j, &[i + 1, 0, 0, 0]));
             // A projective representative with Z != 1.
-            let j2 = j.double().add_complete(&j.neg());
+            let j2 = j.double::<Portable>().add_complete::<Portable>(&j.neg());
             assert!(x_mod_n_equals_vartime(&j2, &[i, 0, 0, 0]));
             found += 1;
         }
@@ -829,7 +919,10 @@ mod tests {
             // (p is the identity only if e = 0 mod n.)
             if !bool::from(p.is_identity(c)) {
                 prop_assert_eq!(affine(&mul_double_vartime(&s, &t, &p.to_jacobian())), want);
-                prop_assert_eq!(affine(&mul_double_vartime_impl(&s, &t, &p.to_jacobian())), want);
+                prop_assert_eq!(affine(&mul_double_vartime_impl::<Portable>(&s, &t, &p.to_jacobian())), want);
+                for kernel in x86_kernels() {
+                    prop_assert_eq!(affine(&x86_mul_double_vartime(kernel, &s, &t, &p.to_jacobian())), want);
+                }
             }
         }
     }

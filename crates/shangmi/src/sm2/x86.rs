@@ -1,66 +1,146 @@
-//! The scalar multiplications compiled for x86-64 CPUs with BMI2, chosen
-//! once at run time.
+//! The scalar multiplications compiled for x86-64, chosen once at run time:
 //!
-//! Nothing here is hand-written: each function is the portable body from
-//! `mul.rs` (everything under it is `#[inline(always)]`), compiled with
-//! `target_feature(enable = "bmi2")`, so that LLVM may use MULX (a
-//! multiplication that leaves the flags alone, with free choice of
-//! registers) inside the carry chains of the field arithmetic: about 11%
-//! fewer instructions, 2-4% faster scalar multiplications on Zen 4. The
-//! arithmetic, and so every result, is the same; the unit tests run both
-//! copies on the same inputs. ADX is not enabled: LLVM emits no ADCX/ADOX
-//! for this code anyway, and valgrind (the constant-time check) does not
-//! report ADX, so a BMI2+ADX copy would go unchecked. The `force-portable`
-//! feature turns this off.
+//! * `Adx` (BMI2 and ADX): the field multiplication and squaring in
+//!   MULX/ADCX/ADOX assembly (`fp_adx.rs`), everything around them the
+//!   portable Rust compiled with BMI2;
+//! * `Bmi2` (BMI2 without ADX): the portable body (`mul.rs`, everything
+//!   under it `#[inline(always)]`) compiled with
+//!   `target_feature(enable = "bmi2")`, so that LLVM may use MULX inside
+//!   the carry chains.
+//!
+//! The arithmetic, and so every result, is the same; the unit tests run
+//! every copy on the same inputs. The `force-portable` feature turns both
+//! off. valgrind (the constant-time check) executes ADCX/ADOX but hides
+//! ADX from CPUID, so the check selects the ADX kernel itself through
+//! [`force`].
 #![allow(unsafe_code)]
 
+use super::fp::Portable;
+use super::fp_adx::Adx;
 use super::jacobian::Jacobian;
 #[cfg(feature = "std")]
 use super::mul::CombTable;
+use core::sync::atomic::{AtomicU8, Ordering};
 
 cpufeatures::new!(bmi2, "bmi2");
+cpufeatures::new!(bmi2_adx, "bmi2", "adx");
 
-/// Whether this CPU has BMI2 (detected once) and the portable kernels are
-/// not forced.
-pub(crate) fn available() -> bool {
-    !cfg!(feature = "force-portable") && bmi2::get()
+/// An x86-64 kernel of the scalar multiplications.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kernel {
+    /// MULX/ADCX/ADOX assembly for the field.
+    Adx,
+    /// The portable code compiled with BMI2.
+    Bmi2,
+}
+
+/// 0: detect; 1: the ADX kernel; 2: the BMI2 kernel; 3: portable.
+static FORCED: AtomicU8 = AtomicU8::new(0);
+
+/// The kernel this CPU runs (detected once), or `None` for the portable
+/// code (no BMI2, or the `force-portable` feature).
+#[inline]
+pub(crate) fn kernel() -> Option<Kernel> {
+    if cfg!(feature = "force-portable") {
+        return None;
+    }
+    match FORCED.load(Ordering::Relaxed) {
+        1 => return Some(Kernel::Adx),
+        2 => return Some(Kernel::Bmi2),
+        3 => return None,
+        _ => {}
+    }
+    if bmi2_adx::get() {
+        Some(Kernel::Adx)
+    } else if bmi2::get() {
+        Some(Kernel::Bmi2)
+    } else {
+        None
+    }
+}
+
+/// Overrides the detection: `Some("adx")`, `Some("bmi2")`,
+/// `Some("portable")`, or `None` to detect again. Returns false for an
+/// unknown name.
+///
+/// # Safety
+/// The CPU (or the emulator running the program, such as valgrind) must
+/// execute the chosen kernel's instructions.
+pub(crate) unsafe fn force(name: Option<&str>) -> bool {
+    let v = match name {
+        None => 0,
+        Some("adx") => 1,
+        Some("bmi2") => 2,
+        Some("portable") => 3,
+        Some(_) => return false,
+    };
+    FORCED.store(v, Ordering::Relaxed);
+    true
+}
+
+#[target_feature(enable = "bmi2,adx")]
+fn mul_ct_adx(p: &Jacobian, k: &[u64; 4]) -> Jacobian {
+    super::mul::mul_ct_impl::<Adx>(p, k)
 }
 
 #[target_feature(enable = "bmi2")]
 fn mul_ct_bmi2(p: &Jacobian, k: &[u64; 4]) -> Jacobian {
-    super::mul::mul_ct_impl(p, k)
+    super::mul::mul_ct_impl::<Portable>(p, k)
+}
+
+#[cfg(feature = "std")]
+#[target_feature(enable = "bmi2,adx")]
+fn comb_adx(t: &CombTable, k: &[u64; 4]) -> Jacobian {
+    super::mul::comb::<Adx>(t, k)
 }
 
 #[cfg(feature = "std")]
 #[target_feature(enable = "bmi2")]
 fn comb_bmi2(t: &CombTable, k: &[u64; 4]) -> Jacobian {
-    super::mul::comb(t, k)
+    super::mul::comb::<Portable>(t, k)
+}
+
+#[target_feature(enable = "bmi2,adx")]
+fn mul_double_vartime_adx(s: &[u64; 4], t: &[u64; 4], p: &Jacobian) -> Jacobian {
+    super::mul::mul_double_vartime_impl::<Adx>(s, t, p)
 }
 
 #[target_feature(enable = "bmi2")]
 fn mul_double_vartime_bmi2(s: &[u64; 4], t: &[u64; 4], p: &Jacobian) -> Jacobian {
-    super::mul::mul_double_vartime_impl(s, t, p)
+    super::mul::mul_double_vartime_impl::<Portable>(s, t, p)
 }
 
-/// [`super::mul::mul_ct`] with BMI2; call only when [`available`].
-pub(crate) fn mul_ct(p: &Jacobian, k: &[u64; 4]) -> Jacobian {
-    debug_assert!(bmi2::get());
-    // SAFETY: callers check `available()`, so the CPU has BMI2.
-    unsafe { mul_ct_bmi2(p, k) }
+/// [`super::mul::mul_ct`] with kernel `k` (from [`kernel`]).
+pub(crate) fn mul_ct(k: Kernel, p: &Jacobian, s: &[u64; 4]) -> Jacobian {
+    // SAFETY: `k` came from `kernel()`: the CPU has the features (or the
+    // caller of `force` vouched for them).
+    unsafe {
+        match k {
+            Kernel::Adx => mul_ct_adx(p, s),
+            Kernel::Bmi2 => mul_ct_bmi2(p, s),
+        }
+    }
 }
 
-/// [`super::mul::comb`] with BMI2; call only when [`available`].
+/// [`super::mul::comb`] with kernel `k` (from [`kernel`]).
 #[cfg(feature = "std")]
-pub(crate) fn comb(t: &CombTable, k: &[u64; 4]) -> Jacobian {
-    debug_assert!(bmi2::get());
-    // SAFETY: callers check `available()`, so the CPU has BMI2.
-    unsafe { comb_bmi2(t, k) }
+pub(crate) fn comb(k: Kernel, t: &CombTable, s: &[u64; 4]) -> Jacobian {
+    // SAFETY: as in `mul_ct`.
+    unsafe {
+        match k {
+            Kernel::Adx => comb_adx(t, s),
+            Kernel::Bmi2 => comb_bmi2(t, s),
+        }
+    }
 }
 
-/// [`super::mul::mul_double_vartime`] with BMI2; call only when
-/// [`available`].
-pub(crate) fn mul_double_vartime(s: &[u64; 4], t: &[u64; 4], p: &Jacobian) -> Jacobian {
-    debug_assert!(bmi2::get());
-    // SAFETY: callers check `available()`, so the CPU has BMI2.
-    unsafe { mul_double_vartime_bmi2(s, t, p) }
+/// [`super::mul::mul_double_vartime`] with kernel `k` (from [`kernel`]).
+pub(crate) fn mul_double_vartime(k: Kernel, s: &[u64; 4], t: &[u64; 4], p: &Jacobian) -> Jacobian {
+    // SAFETY: as in `mul_ct`.
+    unsafe {
+        match k {
+            Kernel::Adx => mul_double_vartime_adx(s, t, p),
+            Kernel::Bmi2 => mul_double_vartime_bmi2(s, t, p),
+        }
+    }
 }
