@@ -13,7 +13,12 @@
 //! * the rounds are scalar, compiled with BMI2 so every rotation is a
 //!   non-destructive `rorx`; majority and choice are written as sums of
 //!   disjoint terms, `(a & b) + (c & (a ^ b))` and `(e & f) + (g & !e)`, which
-//!   shortens the dependency chains; `rol12(A) + E + T_j` is one `lea`.
+//!   shortens the dependency chains; `rol12(A) + E + T_j` is one
+//!   three-component `lea` with T_j as its displacement (written in `asm!`:
+//!   LLVM's generic tuning splits such an `lea` in two). One operation
+//!   and one load fewer per round: 434 -> 452 MB/s in `shangmi speed sm3`
+//!   on an Intel Xeon with AVX-512 (Sapphire Rapids class) at 4 GHz. On
+//!   Zen 3 and 4 such an `lea` has two cycles of latency instead of one.
 //!
 //! Only additions, rotations, shifts, shuffles by constant patterns and
 //! Boolean functions: no table lookup and no branch on the data, so hashing
@@ -23,8 +28,6 @@
 
 use super::compress::T;
 
-/// The round constants in memory (read as a load, see `round`).
-static TS: [u32; 64] = T;
 use core::arch::x86_64::*;
 
 cpufeatures::new!(avx2_bmi2, "avx2", "bmi1", "bmi2");
@@ -119,7 +122,7 @@ fn p0(x: u32) -> u32 {
 /// A and H the new E. `LATE` selects majority and choice (rounds 16..64).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn round<const LATE: bool>(
+fn round<const LATE: bool, const TJ: u32>(
     a: u32,
     b: &mut u32,
     c: u32,
@@ -128,12 +131,24 @@ fn round<const LATE: bool>(
     f: &mut u32,
     g: u32,
     h: &mut u32,
-    t: &u32,
     w: u32,
     wp: u32,
 ) {
     let a12 = a.rotate_left(12);
-    let ss1 = a12.wrapping_add(word(t)).wrapping_add(e).rotate_left(7);
+    let sum: u32;
+    // SAFETY: register arithmetic only. One three-component LEA for
+    // rol12(A) + E + T_j (LLVM's generic tuning splits it in two).
+    unsafe {
+        core::arch::asm!(
+            "lea {s:e}, [{a:r} + {e:r} + {t}]",
+            s = lateout(reg) sum,
+            a = in(reg) a12,
+            e = in(reg) e,
+            t = const TJ as i32,
+            options(pure, nomem, nostack, preserves_flags),
+        );
+    }
+    let ss1 = sum.rotate_left(7);
     let ss2 = ss1 ^ a12;
     let (ff, gg) = if LATE {
         (
@@ -143,8 +158,11 @@ fn round<const LATE: bool>(
     } else {
         (a ^ *b ^ c, e ^ *f ^ g)
     };
-    let tt1 = ff.wrapping_add(*d).wrapping_add(ss2).wrapping_add(wp);
-    let tt2 = gg.wrapping_add(*h).wrapping_add(ss1).wrapping_add(w);
+    // The sums are grouped so that the terms known early (D + W', H + W)
+    // meet the late ones (SS1, SS2, GG) last: E's chain through TT2 and P0
+    // is the critical path of the compression.
+    let tt1 = ff.wrapping_add(d.wrapping_add(wp)).wrapping_add(ss2);
+    let tt2 = gg.wrapping_add(h.wrapping_add(w)).wrapping_add(ss1);
     *b = b.rotate_left(9);
     *f = f.rotate_left(19);
     *d = tt1;
@@ -187,7 +205,7 @@ fn compress_block(v: &mut [u32; 8], block: &[u8; 64]) {
     // Rounds 4m..4m+3; the variables trade places instead of moving.
     macro_rules! four {
         ($m:literal, $late:literal) => {
-            round::<$late>(
+            round::<$late, { T[4 * $m] }>(
                 a,
                 &mut b,
                 c,
@@ -196,11 +214,10 @@ fn compress_block(v: &mut [u32; 8], block: &[u8; 64]) {
                 &mut f,
                 g,
                 &mut h,
-                &TS[4 * $m],
                 word(&w[$m][0]),
                 word(&wp[$m][0]),
             );
-            round::<$late>(
+            round::<$late, { T[4 * $m + 1] }>(
                 d,
                 &mut a,
                 b,
@@ -209,11 +226,10 @@ fn compress_block(v: &mut [u32; 8], block: &[u8; 64]) {
                 &mut e,
                 f,
                 &mut g,
-                &TS[4 * $m + 1],
                 word(&w[$m][1]),
                 word(&wp[$m][1]),
             );
-            round::<$late>(
+            round::<$late, { T[4 * $m + 2] }>(
                 c,
                 &mut d,
                 a,
@@ -222,11 +238,10 @@ fn compress_block(v: &mut [u32; 8], block: &[u8; 64]) {
                 &mut h,
                 e,
                 &mut f,
-                &TS[4 * $m + 2],
                 word(&w[$m][2]),
                 word(&wp[$m][2]),
             );
-            round::<$late>(
+            round::<$late, { T[4 * $m + 3] }>(
                 b,
                 &mut c,
                 d,
@@ -235,7 +250,6 @@ fn compress_block(v: &mut [u32; 8], block: &[u8; 64]) {
                 &mut g,
                 h,
                 &mut e,
-                &TS[4 * $m + 3],
                 word(&w[$m][3]),
                 word(&wp[$m][3]),
             );
