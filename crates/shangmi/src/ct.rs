@@ -22,10 +22,14 @@ pub(crate) fn declassify(c: Choice) -> bool {
     // A real branch on purpose, with an opaque constant on each arm: the
     // compiler cannot fold it into a `sete`, so the returned value is a
     // constant rather than a function of the secret, which is what the
-    // memcheck-based check needs to see.
+    // memcheck-based check needs to see. The constants differ from the
+    // compared value 1: with `black_box(true)` the AArch64 code stored the
+    // register holding the secret byte (known to be 1 on that arm) instead
+    // of a constant, and the verdict stayed secret for memcheck.
+    const YES: u8 = 0xa5;
     if black_box(c.unwrap_u8()) == 1 {
-        black_box(true)
+        black_box(YES) == YES
     } else {
-        black_box(false)
+        black_box(!YES) == YES
     }
 }
