@@ -1,6 +1,24 @@
 //! The cases: one secret-dependent operation each.
+//!
+//! Each case calls [`secret`] on its secret inputs (which marks them for
+//! memcheck and, in a traced run, replaces them with bytes drawn for the
+//! variant) and encloses its secret-dependent work in
+//! [`trace_begin`]/[`trace_end`].
+//!
+//! **The rule for trace regions.** A region may only enclose code whose
+//! public inputs are the same in every variant: fixed bytes, fixed peers,
+//! fixed ciphertexts, lengths. A value derived from a secret and public by
+//! design (a public key, a ciphertext, a signature, a tag) differs between
+//! the variants, so code that may branch on it (parsing or validating a
+//! peer's key, verifying a signature, encoding a ciphertext) stays outside
+//! the regions, and a case that needs such a value from a peer takes it
+//! from a fixed, public peer instead. A verdict the library declassifies
+//! inside a region (a key in range, a tag or a padding check, SM2
+//! decryption's C3 check) must come out the same in every variant:
+//! decrypting a fixed ciphertext with a key that varies fails in every
+//! variant, which is fine. Under valgrind the regions change nothing.
 
-use crate::{public, secret};
+use crate::{mark_secret, public, secret, splitmix, trace_begin, trace_end, variant};
 use shangmi::rng::TryRng;
 use shangmi::{kdf, sm2, sm3, sm4};
 
@@ -12,24 +30,43 @@ pub struct Case {
     pub run: fn(),
 }
 
-/// A deterministic generator whose every output byte is marked secret, so
-/// that randomized operations (key generation, signing nonces) are checked
-/// with secret randomness.
-struct SecretRng(u64);
+/// A deterministic generator (splitmix64). A secret one draws different
+/// numbers in each variant of a traced run and marks every output secret,
+/// so that randomized operations (key generation, signing nonces) are
+/// checked with secret randomness; a public one draws the same numbers
+/// everywhere and marks nothing.
+struct TestRng {
+    state: u64,
+    secret: bool,
+}
 
-impl TryRng for SecretRng {
+impl TestRng {
+    fn secret(seed: u64) -> Self {
+        let v = u64::from(variant());
+        Self {
+            state: seed ^ v.wrapping_mul(0xa076_1d64_78bd_642f),
+            secret: true,
+        }
+    }
+
+    fn public(seed: u64) -> Self {
+        Self {
+            state: seed,
+            secret: false,
+        }
+    }
+}
+
+impl TryRng for TestRng {
     type Error = core::convert::Infallible;
     fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
         Ok(self.try_next_u64()? as u32)
     }
     fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-        // splitmix64
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        let v = z ^ (z >> 31);
-        secret(&v);
+        let v = splitmix(&mut self.state);
+        if self.secret {
+            mark_secret(&v);
+        }
         Ok(v)
     }
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
@@ -37,11 +74,13 @@ impl TryRng for SecretRng {
             let v = self.try_next_u64()?.to_le_bytes();
             chunk.copy_from_slice(&v[..chunk.len()]);
         }
-        secret(dst);
+        if self.secret {
+            mark_secret(dst);
+        }
         Ok(())
     }
 }
-impl shangmi::rng::TryCryptoRng for SecretRng {}
+impl shangmi::rng::TryCryptoRng for TestRng {}
 
 fn bytes<const N: usize>(seed: u8) -> [u8; N] {
     core::array::from_fn(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
@@ -51,6 +90,7 @@ fn bytes<const N: usize>(seed: u8) -> [u8; N] {
 #[rustfmt::skip]
 pub static ALL: &[Case] = &[
     Case { name: "leaky-control", run: leaky_control },
+    Case { name: "leaky-branch", run: leaky_branch },
     Case { name: "sm3", run: sm3_hash },
     Case { name: "sm3-many", run: sm3_many },
     Case { name: "hmac-sm3", run: hmac_sm3 },
@@ -72,7 +112,7 @@ pub static ALL: &[Case] = &[
     Case { name: "sm2-edge-scalars", run: sm2_edge_scalars },
 ];
 
-/// A table lookup indexed by a secret: memcheck must flag it.
+/// A table lookup indexed by a secret: every mode must flag it.
 fn leaky_control() {
     static TABLE: [u8; 256] = {
         let mut t = [0u8; 256];
@@ -83,20 +123,43 @@ fn leaky_control() {
         }
         t
     };
-    let k: [u8; 16] = bytes(1);
-    secret(&k);
+    let mut k: [u8; 16] = bytes(1);
+    secret(&mut k);
+    trace_begin();
     let mut acc = 0u8;
     for b in k {
         acc ^= TABLE[b as usize];
     }
+    trace_end();
+    public(&acc);
+    std::hint::black_box(acc);
+}
+
+/// A branch on a secret bit: every mode must flag it too.
+fn leaky_branch() {
+    let mut k: [u8; 16] = bytes(1);
+    secret(&mut k);
+    trace_begin();
+    let mut acc = 0u64;
+    for b in k {
+        // black_box on each arm keeps the branch (no conditional move).
+        if b & 1 == 1 {
+            acc = std::hint::black_box(acc.wrapping_mul(3));
+        } else {
+            acc = std::hint::black_box(acc.wrapping_add(1));
+        }
+    }
+    trace_end();
     public(&acc);
     std::hint::black_box(acc);
 }
 
 fn sm3_hash() {
-    let m: [u8; 200] = bytes(2);
-    secret(&m);
+    let mut m: [u8; 200] = bytes(2);
+    secret(&mut m);
+    trace_begin();
     let d = sm3::hash(&m);
+    trace_end();
     public(&d);
 }
 
@@ -104,114 +167,151 @@ fn sm3_hash() {
 /// AVX2 the eight-lane kernel, lanes finishing at different blocks and taking
 /// the next message, then the single-stream kernel for the last one.
 fn sm3_many() {
-    let m: [u8; 700] = bytes(12);
-    secret(&m);
+    let mut m: [u8; 700] = bytes(12);
+    secret(&mut m);
     let msgs: Vec<&[u8]> = (0..11).map(|i| &m[i..i + 60 * i]).collect();
     let mut out = [[0u8; 32]; 11];
+    trace_begin();
     let r = sm3::hash_many(&msgs, &mut out);
+    trace_end();
     public(&out);
     assert!(r.is_ok());
 }
 
 fn hmac_sm3() {
-    let k: [u8; 32] = bytes(3);
-    let m: [u8; 100] = bytes(4);
-    secret(&k);
-    secret(&m);
+    let mut k: [u8; 32] = bytes(3);
+    let mut m: [u8; 100] = bytes(4);
+    secret(&mut k);
+    secret(&mut m);
+    trace_begin();
     let t = sm3::hmac(&k, &m);
+    trace_end();
     public(&t);
 }
 
 fn sm2_kdf() {
-    let z: [u8; 64] = bytes(5);
-    secret(&z);
+    let mut z: [u8; 64] = bytes(5);
+    secret(&mut z);
     let mut out = [0u8; 100];
+    trace_begin();
     kdf::sm2_kdf(&z, &mut out);
+    trace_end();
     public(&out);
 }
 
 fn sm4_block() {
-    let k: [u8; 16] = bytes(6);
+    let mut k: [u8; 16] = bytes(6);
     let mut b: [u8; 16] = bytes(7);
-    secret(&k);
-    secret(&b);
+    secret(&mut k);
+    secret(&mut b);
+    trace_begin();
     let c = sm4::Sm4::new(&k);
     c.encrypt_block(&mut b);
     c.decrypt_block(&mut b);
+    trace_end();
     public(&b);
 }
 
+/// Encryption, then decryption with its PKCS#7 padding check (valid in
+/// every variant).
 fn sm4_cbc() {
-    let k: [u8; 16] = bytes(8);
+    let mut k: [u8; 16] = bytes(8);
     let iv: [u8; 16] = bytes(9);
-    let m: [u8; 67] = bytes(10);
-    secret(&k);
-    secret(&m);
+    let mut m: [u8; 67] = bytes(10);
+    secret(&mut k);
+    secret(&mut m);
     let mut ct = [0u8; 80];
     let mut pt = [0u8; 80];
+    trace_begin();
     if let Ok(n) = sm4::cbc_encrypt(&k, &iv, sm4::Padding::Pkcs7, &m, &mut ct) {
         let _ = sm4::cbc_decrypt(&k, &iv, sm4::Padding::Pkcs7, &ct[..n], &mut pt);
     }
+    trace_end();
     public(&ct);
     public(&pt);
 }
 
 fn sm2_keygen() {
-    let mut rng = SecretRng(40);
-    if let Ok(k) = sm2::SecretKey::random(&mut rng) {
+    let mut rng = TestRng::secret(40);
+    trace_begin();
+    let k = sm2::SecretKey::random(&mut rng);
+    trace_end();
+    if let Ok(k) = k {
         public(&k.public_key());
     }
-    let d: [u8; 32] = bytes(41);
-    secret(&d);
-    if let Ok(k) = sm2::SecretKey::from_bytes(&d) {
+    let mut d: [u8; 32] = bytes(41);
+    secret(&mut d);
+    trace_begin();
+    let k = sm2::SecretKey::from_bytes(&d);
+    trace_end();
+    if let Ok(k) = k {
         public(&k.public_key());
     }
 }
 
+/// The key from secret bytes (d*G), then a signature with a secret nonce.
+/// The public key differs per variant but only enters SM3 (Z).
 fn sm2_sign() {
-    let d: [u8; 32] = bytes(11);
-    secret(&d);
-    let Ok(key) = sm2::SecretKey::from_bytes(&d) else {
-        return;
-    };
-    public(&key.public_key());
-    let mut rng = SecretRng(12);
+    let mut d: [u8; 32] = bytes(11);
+    secret(&mut d);
+    let mut rng = TestRng::secret(12);
     let m: [u8; 32] = bytes(13);
-    if let Ok(sig) = sm2::sign(&key, sm2::DEFAULT_ID, &m, &mut rng) {
+    trace_begin();
+    let sig = sm2::SecretKey::from_bytes(&d)
+        .and_then(|key| sm2::sign(&key, sm2::DEFAULT_ID, &m, &mut rng));
+    trace_end();
+    if let Ok(sig) = sig {
         public(&sig);
     }
 }
 
+/// Encryption to a fixed public key with a secret message and secret
+/// randomness; then decryption of a fixed ciphertext with a secret key.
+/// Under valgrind the key is the one the ciphertext was made for, so the
+/// whole decryption runs; in a traced run the key varies, and the C3 check
+/// fails in every variant.
 fn sm2_decrypt() {
     let d: [u8; 32] = bytes(42);
-    let Ok(key) = sm2::SecretKey::from_bytes(&d) else {
+    let Ok(fixed) = sm2::SecretKey::from_bytes(&d) else {
         return;
     };
+    let peer = fixed.public_key();
+    let mut msg: [u8; 40] = bytes(43);
+    secret(&mut msg);
+    let mut rng = TestRng::secret(44);
+    trace_begin();
+    let ct = sm2::encrypt(&peer, &msg, sm2::CiphertextFormat::C1C3C2, &mut rng);
+    trace_end();
+    if let Ok(ct) = ct {
+        public(&ct[..]);
+    }
     let msg: [u8; 40] = bytes(43);
     let Ok(ct) = sm2::encrypt(
-        &key.public_key(),
+        &peer,
         &msg,
         sm2::CiphertextFormat::C1C3C2,
-        &mut SecretRng(44),
+        &mut TestRng::public(44),
     ) else {
         return;
     };
-    public(&ct[..]);
-    // Decrypt with the private key (rebuilt from secret bytes) secret.
-    secret(&d);
-    let Ok(key) = sm2::SecretKey::from_bytes(&d) else {
-        return;
-    };
-    public(&key.public_key());
-    if let Ok(pt) = sm2::decrypt(&key, &ct, sm2::CiphertextFormat::C1C3C2) {
+    let mut d = d;
+    secret(&mut d);
+    trace_begin();
+    let pt = sm2::SecretKey::from_bytes(&d)
+        .and_then(|key| sm2::decrypt(&key, &ct, sm2::CiphertextFormat::C1C3C2));
+    trace_end();
+    if let Ok(pt) = pt {
         public(&pt[..]);
     }
 }
 
+/// Both sides of an exchange with secret keys (valgrind), then each role
+/// against a fixed public peer (traced: the peer's keys, hence its public
+/// and ephemeral keys, are the same in every variant).
 fn sm2_exchange() {
-    let (da, db): ([u8; 32], [u8; 32]) = (bytes(45), bytes(46));
-    secret(&da);
-    secret(&db);
+    let (mut da, mut db): ([u8; 32], [u8; 32]) = (bytes(45), bytes(46));
+    secret(&mut da);
+    secret(&mut db);
     let (Ok(a), Ok(b)) = (
         sm2::SecretKey::from_bytes(&da),
         sm2::SecretKey::from_bytes(&db),
@@ -228,7 +328,7 @@ fn sm2_exchange() {
             b"a",
             &pb,
             b"b",
-            &mut SecretRng(47),
+            &mut TestRng::secret(47),
         ),
         sm2::KeyExchange::new(
             sm2::Role::Responder,
@@ -236,7 +336,7 @@ fn sm2_exchange() {
             b"b",
             &pa,
             b"a",
-            &mut SecretRng(48),
+            &mut TestRng::secret(48),
         ),
     ) else {
         return;
@@ -256,6 +356,44 @@ fn sm2_exchange() {
     }
     public(&k1);
     public(&k2);
+
+    // The fixed peer: its static key and its ephemeral key (R = rG does
+    // not depend on the other side).
+    let Ok(peer) = sm2::SecretKey::from_bytes(&bytes::<32>(54)) else {
+        return;
+    };
+    let Some(peer_pub) = published(&peer) else {
+        return;
+    };
+    let Ok(peer_kx) = sm2::KeyExchange::new(
+        sm2::Role::Responder,
+        &peer,
+        b"b",
+        &peer_pub,
+        b"a",
+        &mut TestRng::public(55),
+    ) else {
+        return;
+    };
+    let Some(peer_eph) = publish(&peer_kx.ephemeral_public()) else {
+        return;
+    };
+    for (role, seed) in [(sm2::Role::Initiator, 56), (sm2::Role::Responder, 58)] {
+        let mut d: [u8; 32] = bytes(seed);
+        secret(&mut d);
+        let mut rng = TestRng::secret(u64::from(seed) + 1);
+        let mut k = [0u8; 16];
+        trace_begin();
+        let c = sm2::SecretKey::from_bytes(&d).and_then(|own| {
+            sm2::KeyExchange::new(role, &own, b"a", &peer_pub, b"b", &mut rng)?
+                .finish(&peer_eph, &mut k)
+        });
+        // The peer's confirmation, which no variant matches.
+        let ok = c.map(|c| c.verify_peer(&[0u8; 32]).is_ok());
+        trace_end();
+        public(&k);
+        public(&ok);
+    }
 }
 
 /// A public key as a peer receives it: its bytes, made public, parsed again.
@@ -269,25 +407,29 @@ fn published(k: &sm2::SecretKey) -> Option<sm2::PublicKey> {
     publish(&k.public_key())
 }
 
+/// ECDH with a secret key against a fixed public peer.
 fn sm2_ecdh() {
-    let (da, db): ([u8; 32], [u8; 32]) = (bytes(49), bytes(50));
-    secret(&da);
-    let (Ok(a), Ok(b)) = (
-        sm2::SecretKey::from_bytes(&da),
-        sm2::SecretKey::from_bytes(&db),
-    ) else {
+    let (mut da, db): ([u8; 32], [u8; 32]) = (bytes(49), bytes(50));
+    secret(&mut da);
+    let Ok(b) = sm2::SecretKey::from_bytes(&db) else {
         return;
     };
     let Some(pb) = published(&b) else { return };
-    if let Ok(s) = sm2::ecdh(&a, &pb) {
+    trace_begin();
+    let s = sm2::SecretKey::from_bytes(&da).and_then(|a| sm2::ecdh(&a, &pb));
+    trace_end();
+    if let Ok(s) = s {
         public(s.as_bytes());
     }
 }
 
 /// Private keys at the edges of the scalar range (1, 2, n - 6, n - 2),
 /// where the last addition of the fixed-window and comb loops meets the
-/// identity or the doubling case: key generation (k * G), ECDH (k * P)
-/// and signing with each, the key secret.
+/// identity or the doubling case, and an ordinary key: key generation
+/// (k * G), ECDH (k * P) and signing with each, the key secret. In a
+/// traced run the keys rotate with the variant (run i takes key i +
+/// variant), so each run's trace compares one edge key with another or
+/// with the ordinary key.
 fn sm2_edge_scalars() {
     const N_MINUS: [u8; 31] = [
         0xff, 0xff, 0xff, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
@@ -301,99 +443,110 @@ fn sm2_edge_scalars() {
         return;
     };
     // n ends in ...23: n - 6 ends in 1d, n - 2 in 21.
-    for last in [None, Some(0x1d), Some(0x21)] {
-        for small in [1u8, 2] {
-            let mut d = [0u8; 32];
-            match last {
-                Some(l) => {
-                    d[..31].copy_from_slice(&N_MINUS);
-                    d[31] = l;
-                }
-                None => d[31] = small,
-            }
-            secret(&d);
-            let Ok(key) = sm2::SecretKey::from_bytes(&d) else {
-                continue;
-            };
-            public(&key.public_key());
-            if let Ok(s) = sm2::ecdh(&key, &peer) {
-                public(s.as_bytes());
-            }
-            if let Ok(sig) = sm2::sign(&key, sm2::DEFAULT_ID, b"edge", &mut SecretRng(52)) {
+    let mut keys = [[0u8; 32]; 5];
+    keys[0][31] = 1;
+    keys[1][31] = 2;
+    for (k, last) in keys[2..4].iter_mut().zip([0x1d, 0x21]) {
+        k[..31].copy_from_slice(&N_MINUS);
+        k[31] = last;
+    }
+    keys[4] = bytes(53);
+    for i in 0..keys.len() {
+        let d = keys[(i + variant() as usize) % keys.len()];
+        mark_secret(&d);
+        trace_begin();
+        let r = sm2::SecretKey::from_bytes(&d).map(|key| {
+            let pk = key.public_key();
+            let s = sm2::ecdh(&key, &peer).map(|s| *s.as_bytes());
+            let sig = sm2::sign(&key, sm2::DEFAULT_ID, b"edge", &mut TestRng::secret(52));
+            (pk, s, sig)
+        });
+        trace_end();
+        if let Ok((pk, s, sig)) = r {
+            public(&pk);
+            public(&s);
+            if let Ok(sig) = sig {
                 public(&sig);
-            }
-            if last.is_some() {
-                break;
             }
         }
     }
 }
 
 fn sm4_ecb() {
-    let k: [u8; 16] = bytes(13);
-    let m: [u8; 40] = bytes(14);
-    secret(&k);
-    secret(&m);
-    let c = sm4::Sm4::new(&k);
+    let mut k: [u8; 16] = bytes(13);
+    let mut m: [u8; 40] = bytes(14);
+    secret(&mut k);
+    secret(&mut m);
     let mut ct = [0u8; 48];
     let mut pt = [0u8; 48];
+    trace_begin();
+    let c = sm4::Sm4::new(&k);
     if let Ok(n) = sm4::ecb::encrypt(&c, sm4::Padding::Pkcs7, &m, &mut ct) {
         let _ = sm4::ecb::decrypt(&c, sm4::Padding::Pkcs7, &ct[..n], &mut pt);
     }
+    trace_end();
     public(&ct);
     public(&pt);
 }
 
 fn sm4_stream_modes() {
-    let k: [u8; 16] = bytes(15);
+    let mut k: [u8; 16] = bytes(15);
     let iv: [u8; 16] = bytes(16);
     let mut m: [u8; 37] = bytes(17);
-    secret(&k);
-    secret(&m);
+    secret(&mut k);
+    secret(&mut m);
+    trace_begin();
     let c = sm4::Sm4::new(&k);
     sm4::cfb::encrypt(&c, &iv, &mut m);
     sm4::cfb::decrypt(&c, &iv, &mut m);
     sm4::ofb::apply(&c, &iv, &mut m);
     sm4::ctr::apply(&c, &iv, &mut m);
+    trace_end();
     public(&m);
 }
 
+/// Sealing, then opening with the right tag (accepted in every variant).
 fn sm4_gcm() {
-    let k: [u8; 16] = bytes(18);
+    let mut k: [u8; 16] = bytes(18);
     let nonce: [u8; 12] = bytes(19);
     let aad: [u8; 20] = bytes(20);
     let mut m: [u8; 45] = bytes(21);
-    secret(&k);
-    secret(&m);
+    secret(&mut k);
+    secret(&mut m);
+    trace_begin();
     let g = sm4::gcm::Sm4Gcm::new(&k);
     if let Ok(tag) = g.seal_in_place(&nonce, &aad, &mut m) {
         public(&tag);
         let _ = g.open_in_place(&nonce, &aad, &mut m, &tag);
     }
+    trace_end();
     public(&m);
 }
 
 fn sm4_ccm() {
-    let k: [u8; 16] = bytes(22);
+    let mut k: [u8; 16] = bytes(22);
     let nonce: [u8; 12] = bytes(23);
     let mut m: [u8; 33] = bytes(24);
-    secret(&k);
-    secret(&m);
+    secret(&mut k);
+    secret(&mut m);
+    trace_begin();
     let c = sm4::ccm::Sm4Ccm::new(&k);
     let mut tag = [0u8; 16];
     if c.seal_in_place(&nonce, b"aad", &mut m, &mut tag).is_ok() {
         public(&tag);
         let _ = c.open_in_place(&nonce, b"aad", &mut m, &tag);
     }
+    trace_end();
     public(&m);
 }
 
 fn sm4_xts() {
-    let k: [u8; 32] = bytes(25);
+    let mut k: [u8; 32] = bytes(25);
     let iv: [u8; 16] = bytes(26);
     let mut m: [u8; 50] = bytes(27);
-    secret(&k);
-    secret(&m);
+    secret(&mut k);
+    secret(&mut m);
+    trace_begin();
     for std in [
         sm4::xts::XtsStandard::Ieee1619,
         sm4::xts::XtsStandard::GbT17964,
@@ -403,27 +556,32 @@ fn sm4_xts() {
             let _ = x.decrypt(&iv, &mut m);
         }
     }
+    trace_end();
     public(&m);
 }
 
 fn sm4_cmac() {
-    let k: [u8; 16] = bytes(28);
-    let m: [u8; 70] = bytes(29);
-    secret(&k);
-    secret(&m);
+    let mut k: [u8; 16] = bytes(28);
+    let mut m: [u8; 70] = bytes(29);
+    secret(&mut k);
+    secret(&mut m);
+    trace_begin();
     let c = sm4::Sm4::new(&k);
     let t = sm4::mac::cmac(&c, &m);
     public(&t);
     let _ = sm4::mac::Cmac::new(c.clone()).verify(&t);
+    trace_end();
 }
 
 fn pbkdf2_hkdf() {
-    let pw: [u8; 12] = bytes(30);
-    let ikm: [u8; 32] = bytes(31);
-    secret(&pw);
-    secret(&ikm);
+    let mut pw: [u8; 12] = bytes(30);
+    let mut ikm: [u8; 32] = bytes(31);
+    secret(&mut pw);
+    secret(&mut ikm);
     let mut out = [0u8; 40];
+    trace_begin();
     let _ = kdf::pbkdf2_hmac_sm3(&pw, b"salt", 3, &mut out);
     let _ = kdf::hkdf_sm3(b"salt", &ikm, b"info", &mut out);
+    trace_end();
     public(&out);
 }

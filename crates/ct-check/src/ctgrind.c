@@ -1,7 +1,7 @@
 /* Marks memory as undefined (secret) or defined (public) for valgrind
  * memcheck: the ctgrind method. Outside valgrind both are no-ops. */
 #include <stddef.h>
-#include <valgrind/memcheck.h>
+#include "memcheck.h" /* from /usr/include/valgrind */
 
 void ct_secret(const void *p, size_t n) { VALGRIND_MAKE_MEM_UNDEFINED(p, n); }
 void ct_public(const void *p, size_t n) { VALGRIND_MAKE_MEM_DEFINED(p, n); }

@@ -1,0 +1,145 @@
+//! The AArch64 trace comparison, driven from the host: runs the AArch64
+//! ct-check (`trace-child CASE`) under qemu-aarch64 with the tracing plugin
+//! (`qemu/ct-trace.c`) once per variant, then compares the trace files.
+//!
+//! ```text
+//! ct-check qemu-trace --exe AARCH64-CT-CHECK --plugin ct-trace.so
+//!     [--variants N] [--out DIR] [--qemu "qemu-aarch64 -cpu max -L /usr/aarch64-linux-gnu"]
+//!     [--addr2line aarch64-linux-gnu-addr2line] [CASE...]
+//! ```
+//!
+//! qemu-user lays the guest out the same way on every run (the guest's
+//! arguments and environment have the same lengths in every variant), so
+//! the variants' addresses are comparable.
+
+use crate::trace::{ExeSymbolizer, Trace};
+use crate::{Outcome, take_opt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+/// `hint #0x7e`, trace_begin's marker on AArch64.
+const HINT_START: u32 = 0xd503_2fdf;
+
+fn qemu_command(qemu: &str) -> Result<Command, String> {
+    let mut words = qemu.split_whitespace();
+    let prog = words.next().ok_or("--qemu is empty")?;
+    let mut c = Command::new(prog);
+    c.args(words);
+    Ok(c)
+}
+
+/// `ct-check qemu-trace ...`.
+pub fn run(mut args: Vec<String>) -> Outcome {
+    let exe = PathBuf::from(take_opt(&mut args, "--exe")?.ok_or("qemu-trace needs --exe")?);
+    let plugin = std::path::absolute(PathBuf::from(
+        take_opt(&mut args, "--plugin")?.ok_or("qemu-trace needs --plugin")?,
+    ))
+    .map_err(|e| format!("--plugin: {e}"))?;
+    let out = PathBuf::from(take_opt(&mut args, "--out")?.unwrap_or("target/ct-trace".into()));
+    let qemu = take_opt(&mut args, "--qemu")?
+        .unwrap_or("qemu-aarch64 -cpu max -L /usr/aarch64-linux-gnu".into());
+    let tool = take_opt(&mut args, "--addr2line")?.unwrap_or("aarch64-linux-gnu-addr2line".into());
+    let variants = crate::variants_opt(&mut args, 3)?;
+    let selected = crate::select(&args)?;
+    for p in [&exe, &plugin] {
+        if !p.is_file() {
+            return Err(format!("{}: no such file", p.display()));
+        }
+    }
+    if plugin.to_string_lossy().contains(',') || out.to_string_lossy().contains(',') {
+        return Err("qemu's -plugin option cannot take paths with commas".into());
+    }
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let elf = crate::trace::Elf::read(&exe)?;
+    let code_start = elf
+        .code_start()
+        .ok_or("the executable has no code segment")?;
+
+    // The guest's kernels (and its own expectations: SHANGMI_EXPECT_SM_INSNS,
+    // CT_EXPECT_KERNELS) first.
+    let k = qemu_command(&qemu)?
+        .arg(&exe)
+        .arg("--kernels")
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("{qemu}: {e}"))?;
+    if !k.status.success() {
+        return Err(format!("{} --kernels failed under {qemu}", exe.display()));
+    }
+    eprintln!(
+        "ct-check qemu-trace: kernels: {}",
+        String::from_utf8_lossy(&k.stdout).trim()
+    );
+
+    let mut clean = true;
+    for c in selected {
+        let t0 = Instant::now();
+        let files: Vec<PathBuf> = (1..=variants)
+            .map(|v| out.join(format!("{}.{v}.trace", c.name)))
+            .collect();
+        // The variants run concurrently.
+        let mut children = Vec::new();
+        for (v, f) in (1..=variants).zip(&files) {
+            let _ = std::fs::remove_file(f);
+            let child = qemu_command(&qemu)?
+                .arg("-plugin")
+                .arg(format!("file={},out={}", plugin.display(), f.display()))
+                .arg(&exe)
+                .args(["trace-child", c.name])
+                .env("CT_VARIANT", v.to_string())
+                .spawn()
+                .map_err(|e| format!("{qemu}: {e}"))?;
+            children.push(child);
+        }
+        for (v, mut ch) in (1..=variants).zip(children) {
+            let st = ch.wait().map_err(|e| format!("{qemu}: {e}"))?;
+            if !st.success() {
+                return Err(format!("{}: variant {v} under qemu: {st}", c.name));
+            }
+        }
+        let mut traces = Vec::new();
+        let mut start = 0;
+        for f in &files {
+            let (t, s) = Trace::from_plugin_file(Path::new(f))?;
+            start = s;
+            traces.push(t);
+        }
+        let bias = if elf.pie {
+            start.wrapping_sub(code_start)
+        } else {
+            0
+        };
+        // Each region opens with trace_begin's marker: with the right bias
+        // its address holds `hint #0x7e`.
+        if let Some(pc) = traces[0].first_pc()
+            && elf.word_at(pc.wrapping_sub(bias)) != Some(HINT_START)
+        {
+            eprintln!(
+                "ct-check qemu-trace: the load address is off: the functions named below may be wrong"
+            );
+        }
+        let sym = ExeSymbolizer {
+            exe: exe.clone(),
+            bias,
+            tool: tool.clone(),
+        };
+        let same = crate::compare(c.name, &traces, &sym)?;
+        clean &= same;
+        eprintln!(
+            "ct-check qemu-trace: {}: {} variants, {} regions, {} instructions each ({:.1} s)",
+            c.name,
+            variants,
+            traces[0].regions(),
+            traces[0].steps(),
+            t0.elapsed().as_secs_f64()
+        );
+        // Kept when they differ, for a closer look.
+        if same {
+            for f in &files {
+                let _ = std::fs::remove_file(f);
+            }
+        }
+    }
+    Ok(clean)
+}
