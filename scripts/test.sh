@@ -28,6 +28,25 @@ if [ -z "${SKIP_INSTALL:-}" ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
   fi
+  step "install valgrind for arm64 (run by qemu-aarch64 for the AArch64 constant-time check)"
+  # Debian's arm64 valgrind with the arm64 libc (and its debug info, which
+  # memcheck needs and which must match that ld.so) and libgcc_s, unpacked
+  # into a root that qemu-aarch64 -L uses; nothing is installed system-wide.
+  vg_root=target/arm64-valgrind/root
+  if [ ! -x "$vg_root/usr/libexec/valgrind/memcheck-arm64-linux" ] \
+    || [ ! -e "$vg_root/lib/aarch64-linux-gnu/libgcc_s.so.1" ] \
+    || [ ! -d "$vg_root/usr/lib/debug" ]; then
+    if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+      $SUDO dpkg --add-architecture arm64
+    fi
+    if ! apt-cache policy valgrind:arm64 libc6-dbg:arm64 2>/dev/null | grep -q "Candidate: [0-9]"; then
+      $SUDO apt-get update -qq
+    fi
+    rm -rf target/arm64-valgrind
+    mkdir -p target/arm64-valgrind/debs "$vg_root"
+    (cd target/arm64-valgrind/debs && apt-get download -qq valgrind:arm64 libc6:arm64 libc6-dbg:arm64 libgcc-s1:arm64)
+    for d in target/arm64-valgrind/debs/*.deb; do dpkg -x "$d" "$vg_root"; done
+  fi
   step "install pkilint and schemathesis (PyPI)"
   if [ ! -x target/pyenv/bin/lint_pkix_cert ] || [ ! -x target/pyenv/bin/schemathesis ]; then
     mkdir -p target
@@ -86,16 +105,75 @@ aarch64_test max --features force-portable
 
 step "constant-time check: secret-dependent operations under valgrind memcheck"
 cargo build -p ct-check --profile ct --locked
-if valgrind -q --error-exitcode=1 --suppressions=crates/ct-check/declassify.supp target/ct/ct-check leaky-control >target/ct-control.txt 2>&1; then
-  echo "ct-check: the leaky control case was NOT caught: the check is broken" >&2
-  exit 1
+ct_vg() { valgrind -q --error-exitcode=1 --suppressions=crates/ct-check/declassify.supp target/ct/ct-check "$@"; }
+# Each leaky control (a secret table index, a secret branch) must fail, with
+# a memcheck report.
+for c in leaky-control leaky-branch; do
+  if ct_vg "$c" >target/ct-control.txt 2>&1; then
+    echo "ct-check: the $c case was NOT caught: the check is broken" >&2
+    exit 1
+  fi
+  if ! grep -q "depends on uninitialised\|Use of uninitialised" target/ct-control.txt; then
+    echo "ct-check: the $c case failed without a memcheck report:" >&2
+    cat target/ct-control.txt >&2
+    exit 1
+  fi
+  echo "ct-check: $c caught, as it must be"
+done
+ct_vg
+echo "ct-check: the kernels this CPU selects under valgrind are constant time"
+# valgrind hides ADX from CPUID but executes ADCX/ADOX: the SM2 MULX/ADX
+# kernel is checked by forcing it, where the CPU has it.
+if grep -qw adx /proc/cpuinfo && grep -qw bmi2 /proc/cpuinfo; then
+  CT_SM2_KERNEL=adx CT_EXPECT_KERNELS="SM2=MULX/ADX" ct_vg $(target/ct/ct-check --list | grep '^sm2-')
+  echo "ct-check: the SM2 MULX/ADX kernel is constant time under valgrind"
 fi
-echo "ct-check: leaky control caught, as it must be"
-valgrind -q --error-exitcode=1 --suppressions=crates/ct-check/declassify.supp target/ct/ct-check
-echo "ct-check: the kernels this CPU selects (under valgrind) are constant time"
-# The same cases on the portable kernels, whatever the CPU offers.
+
+step "constant-time check: trace comparison, natively (every kernel this CPU selects)"
+# The same cases in three variants of their secrets (public inputs fixed):
+# the instruction and memory-address traces must be identical. For the
+# kernels valgrind cannot execute (AVX-512, VAES, GFNI, VPCLMULQDQ) and
+# everything else this CPU selects, without valgrind in the way.
+for c in leaky-control leaky-branch; do
+  set +e
+  target/ct/ct-check trace "$c" >target/ct-control.txt 2>&1
+  rc=$?
+  set -e
+  # 1: the traces differ; anything else is a failure of the tool.
+  if [ $rc -ne 1 ] || ! grep -q "traces of variants" target/ct-control.txt; then
+    echo "ct-check trace: the $c case was NOT caught (exit $rc): the check is broken" >&2
+    cat target/ct-control.txt >&2
+    exit 1
+  fi
+  echo "ct-check trace: $c caught, as it must be"
+done
+target/ct/ct-check trace --variants 3
+echo "ct-check trace: the kernels this CPU selects leave the same trace for every secret"
+# A CPU with AVX-512 and GFNI selects their SM4 kernel over AVX2+VAES: hide
+# both (CPUID faulting) to trace the AVX2+VAES kernel too.
+if grep -qw avx512f /proc/cpuinfo && grep -qw gfni /proc/cpuinfo && grep -qw vaes /proc/cpuinfo; then
+  set +e
+  CT_EXPECT_KERNELS="SM4=AVX2+VAES" target/ct/ct-check trace --variants 3 --without avx512,gfni \
+    $(target/ct/ct-check --list | grep '^sm4-') 2>&1 | tee target/ct-vaes.txt
+  rc=${PIPESTATUS[0]}
+  set -e
+  if [ "$rc" -ne 0 ]; then
+    if [ "$rc" -eq 2 ] && grep -q "CPUID faulting" target/ct-vaes.txt; then
+      echo "ct-check trace: WARNING: no CPUID faulting here: the AVX2+VAES SM4 kernel is not checked" >&2
+    else
+      exit 1
+    fi
+  else
+    echo "ct-check trace: the AVX2+VAES SM4 kernel leaves the same trace for every secret"
+  fi
+fi
+
+# The valgrind cases on the portable kernels, whatever the CPU offers.
 cargo build -p ct-check --profile ct --locked --features force-portable
-valgrind -q --error-exitcode=1 --suppressions=crates/ct-check/declassify.supp target/ct/ct-check
+ct_vg
 echo "ct-check: the portable kernels are constant time"
+
+step "constant-time check on AArch64 (qemu-aarch64): valgrind memcheck and trace comparison"
+scripts/ct-arm64.sh
 
 step "all suites passed"
