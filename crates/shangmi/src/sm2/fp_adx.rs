@@ -9,8 +9,11 @@
 //! the CF chain (ADCX) while its high halves ride the OF chain (ADOX). The
 //! low half is then reduced in four Montgomery steps that exploit
 //! p = -1 mod 2^64 (the step's factor is the low limb u itself, and adding
-//! u p is shifts and subtractions: u (p + 1) / 2^64 = u 2^192 - u 2^160 -
-//! u (2^32 - 1)), added to the high half, and p is subtracted once under
+//! u p is a subtraction: u (p + 1) / 2^64 = u 2^192 - u 2^160 -
+//! u (2^32 - 1), where one MULX by 2^32 gives u 2^32 as two limbs, which
+//! spares the shifts: on Intel cores shifts, like ADC, SBB and CMOV, issue
+//! on two ports only, and those ports bound this code), added to the high
+//! half, and p is subtracted once under
 //! CMOV when the sum (below 2p) is at least p. Squaring computes the six
 //! cross products once, doubles them on the CF chain while the four squares
 //! go in on the OF chain.
@@ -97,19 +100,21 @@ impl Arith for Adx {
                 "mov eax, 0",
                 "adcx {t7}, rax",
                 "adox {t7}, rax",
-                // four reduction steps on the low half
-                "mov rax, {t0}", "shl rax, 32", "mov {hi}, {t0}", "shr {hi}, 32",
-                "mov rdx, rax", "mov {b}, {hi}", "sub rax, {t0}", "sbb {hi}, 0",
-                "sub {t1}, rax", "sbb {t2}, {hi}", "sbb {t3}, rdx", "sbb {t0}, {b}",
-                "mov rax, {t1}", "shl rax, 32", "mov {hi}, {t1}", "shr {hi}, 32",
-                "mov rdx, rax", "mov {b}, {hi}", "sub rax, {t1}", "sbb {hi}, 0",
-                "sub {t2}, rax", "sbb {t3}, {hi}", "sbb {t0}, rdx", "sbb {t1}, {b}",
-                "mov rax, {t2}", "shl rax, 32", "mov {hi}, {t2}", "shr {hi}, 32",
-                "mov rdx, rax", "mov {b}, {hi}", "sub rax, {t2}", "sbb {hi}, 0",
-                "sub {t3}, rax", "sbb {t0}, {hi}", "sbb {t1}, rdx", "sbb {t2}, {b}",
-                "mov rax, {t3}", "shl rax, 32", "mov {hi}, {t3}", "shr {hi}, 32",
-                "mov rdx, rax", "mov {b}, {hi}", "sub rax, {t3}", "sbb {hi}, 0",
-                "sub {t0}, rax", "sbb {t1}, {hi}", "sbb {t2}, rdx", "sbb {t3}, {b}",
+                // four reduction steps on the low half (rdx = 2^32: MULX gives
+                // u 2^32 as two limbs)
+                "mov rdx, 0x100000000",
+                "mulx {a}, rax, {t0}", "mov {hi}, rax", "mov {b}, {a}",
+                "sub rax, {t0}", "sbb {a}, 0",
+                "sub {t1}, rax", "sbb {t2}, {a}", "sbb {t3}, {hi}", "sbb {t0}, {b}",
+                "mulx {a}, rax, {t1}", "mov {hi}, rax", "mov {b}, {a}",
+                "sub rax, {t1}", "sbb {a}, 0",
+                "sub {t2}, rax", "sbb {t3}, {a}", "sbb {t0}, {hi}", "sbb {t1}, {b}",
+                "mulx {a}, rax, {t2}", "mov {hi}, rax", "mov {b}, {a}",
+                "sub rax, {t2}", "sbb {a}, 0",
+                "sub {t3}, rax", "sbb {t0}, {a}", "sbb {t1}, {hi}", "sbb {t2}, {b}",
+                "mulx {a}, rax, {t3}", "mov {hi}, rax", "mov {b}, {a}",
+                "sub rax, {t3}", "sbb {a}, 0",
+                "sub {t0}, rax", "sbb {t1}, {a}", "sbb {t2}, {hi}", "sbb {t3}, {b}",
                 // high half + reduced low half, below 2p
                 "xor eax, eax",
                 "add {t4}, {t0}",
@@ -201,19 +206,21 @@ impl Arith for Adx {
                 "adox {t6}, rax",
                 "adcx {t7}, {z}",
                 "adox {t7}, {z}",
-                // four reduction steps on the low half
-                "mov rax, {t0}", "shl rax, 32", "mov {hi}, {t0}", "shr {hi}, 32",
-                "mov rdx, rax", "mov {z}, {hi}", "sub rax, {t0}", "sbb {hi}, 0",
-                "sub {t1}, rax", "sbb {t2}, {hi}", "sbb {t3}, rdx", "sbb {t0}, {z}",
-                "mov rax, {t1}", "shl rax, 32", "mov {hi}, {t1}", "shr {hi}, 32",
-                "mov rdx, rax", "mov {z}, {hi}", "sub rax, {t1}", "sbb {hi}, 0",
-                "sub {t2}, rax", "sbb {t3}, {hi}", "sbb {t0}, rdx", "sbb {t1}, {z}",
-                "mov rax, {t2}", "shl rax, 32", "mov {hi}, {t2}", "shr {hi}, 32",
-                "mov rdx, rax", "mov {z}, {hi}", "sub rax, {t2}", "sbb {hi}, 0",
-                "sub {t3}, rax", "sbb {t0}, {hi}", "sbb {t1}, rdx", "sbb {t2}, {z}",
-                "mov rax, {t3}", "shl rax, 32", "mov {hi}, {t3}", "shr {hi}, 32",
-                "mov rdx, rax", "mov {z}, {hi}", "sub rax, {t3}", "sbb {hi}, 0",
-                "sub {t0}, rax", "sbb {t1}, {hi}", "sbb {t2}, rdx", "sbb {t3}, {z}",
+                // four reduction steps on the low half (rdx = 2^32: MULX gives
+                // u 2^32 as two limbs)
+                "mov rdx, 0x100000000",
+                "mulx {a}, rax, {t0}", "mov {hi}, rax", "mov {z}, {a}",
+                "sub rax, {t0}", "sbb {a}, 0",
+                "sub {t1}, rax", "sbb {t2}, {a}", "sbb {t3}, {hi}", "sbb {t0}, {z}",
+                "mulx {a}, rax, {t1}", "mov {hi}, rax", "mov {z}, {a}",
+                "sub rax, {t1}", "sbb {a}, 0",
+                "sub {t2}, rax", "sbb {t3}, {a}", "sbb {t0}, {hi}", "sbb {t1}, {z}",
+                "mulx {a}, rax, {t2}", "mov {hi}, rax", "mov {z}, {a}",
+                "sub rax, {t2}", "sbb {a}, 0",
+                "sub {t3}, rax", "sbb {t0}, {a}", "sbb {t1}, {hi}", "sbb {t2}, {z}",
+                "mulx {a}, rax, {t3}", "mov {hi}, rax", "mov {z}, {a}",
+                "sub rax, {t3}", "sbb {a}, 0",
+                "sub {t0}, rax", "sbb {t1}, {a}", "sbb {t2}, {hi}", "sbb {t3}, {z}",
                 "xor eax, eax",
                 "add {t4}, {t0}",
                 "adc {t5}, {t1}",
@@ -234,7 +241,7 @@ impl Arith for Adx {
                 "cmovc {t5}, {t1}",
                 "cmovc {t6}, {t2}",
                 "cmovc {t7}, {t3}",
-                a = in(reg) a.0.as_ptr(),
+                a = inout(reg) a.0.as_ptr() => _,
                 z = out(reg) _,
                 hi = out(reg) _,
                 t0 = out(reg) _,
