@@ -105,7 +105,9 @@ aarch64_test max --features force-portable
 
 step "constant-time check: secret-dependent operations under valgrind memcheck"
 cargo build -p ct-check --profile ct --locked
-ct_vg() { valgrind -q --error-exitcode=1 --suppressions=crates/ct-check/declassify.supp target/ct/ct-check "$@"; }
+# (CARGO_TARGET_DIR is honoured here and by scripts/ct-arm64.sh.)
+ct_check=${CARGO_TARGET_DIR:-target}/ct/ct-check
+ct_vg() { valgrind -q --error-exitcode=1 --suppressions=crates/ct-check/declassify.supp "$ct_check" "$@"; }
 # Each leaky control (a secret table index, a secret branch) must fail, with
 # a memcheck report.
 for c in leaky-control leaky-branch; do
@@ -125,7 +127,7 @@ echo "ct-check: the kernels this CPU selects under valgrind are constant time"
 # valgrind hides ADX from CPUID but executes ADCX/ADOX: the SM2 MULX/ADX
 # kernel is checked by forcing it, where the CPU has it.
 if grep -qw adx /proc/cpuinfo && grep -qw bmi2 /proc/cpuinfo; then
-  CT_SM2_KERNEL=adx CT_EXPECT_KERNELS="SM2=MULX/ADX" ct_vg $(target/ct/ct-check --list | grep '^sm2-')
+  CT_SM2_KERNEL=adx CT_EXPECT_KERNELS="SM2=MULX/ADX" ct_vg $("$ct_check" --list | grep '^sm2-')
   echo "ct-check: the SM2 MULX/ADX kernel is constant time under valgrind"
 fi
 
@@ -136,7 +138,7 @@ step "constant-time check: trace comparison, natively (every kernel this CPU sel
 # everything else this CPU selects, without valgrind in the way.
 for c in leaky-control leaky-branch; do
   set +e
-  target/ct/ct-check trace "$c" >target/ct-control.txt 2>&1
+  "$ct_check" trace "$c" >target/ct-control.txt 2>&1
   rc=$?
   set -e
   # 1: the traces differ; anything else is a failure of the tool.
@@ -147,14 +149,14 @@ for c in leaky-control leaky-branch; do
   fi
   echo "ct-check trace: $c caught, as it must be"
 done
-target/ct/ct-check trace --variants 3
+"$ct_check" trace --variants 3
 echo "ct-check trace: the kernels this CPU selects leave the same trace for every secret"
 # A CPU with AVX-512 and GFNI selects their SM4 kernel over AVX2+VAES: hide
 # both (CPUID faulting) to trace the AVX2+VAES kernel too.
 if grep -qw avx512f /proc/cpuinfo && grep -qw gfni /proc/cpuinfo && grep -qw vaes /proc/cpuinfo; then
   set +e
-  CT_EXPECT_KERNELS="SM4=AVX2+VAES" target/ct/ct-check trace --variants 3 --without avx512,gfni \
-    $(target/ct/ct-check --list | grep '^sm4-') 2>&1 | tee target/ct-vaes.txt
+  CT_EXPECT_KERNELS="SM4=AVX2+VAES" "$ct_check" trace --variants 3 --without avx512,gfni \
+    $("$ct_check" --list | grep '^sm4-') 2>&1 | tee target/ct-vaes.txt
   rc=${PIPESTATUS[0]}
   set -e
   if [ "$rc" -ne 0 ]; then
