@@ -213,6 +213,13 @@ pub(crate) trait Arith: Copy {
     fn mul_small<const K: u64>(a: &Fe) -> Fe {
         mul_small::<K>(a)
     }
+    /// The table entry j with j + 1 = v, or all zeros when there is none,
+    /// by a masked scan of every entry (constant time): how the scalar
+    /// multiplications pick precomputed points.
+    #[inline(always)]
+    fn scan<const T: usize>(table: &[[u64; 8]; T], v: u64) -> [u64; 8] {
+        super::mul::scan(table, v)
+    }
 }
 
 /// The portable kernel: the Rust bodies of this module.

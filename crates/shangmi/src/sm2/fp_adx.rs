@@ -345,6 +345,13 @@ impl Arith for Adx {
     }
 
     #[inline(always)]
+    fn scan<const T: usize>(table: &[[u64; 8]; T], v: u64) -> [u64; 8] {
+        // SAFETY: the ADX kernel is selected only on CPUs with AVX2 too
+        // (`x86.rs`).
+        unsafe { scan_avx2(table, v) }
+    }
+
+    #[inline(always)]
     fn mul_small<const K: u64>(a: &Fe) -> Fe {
         match K {
             3 => triple(a),
@@ -353,6 +360,40 @@ impl Arith for Adx {
             _ => super::fp::mul_small::<K>(a),
         }
     }
+}
+
+/// [`Arith::scan`] with AVX2: an entry (64 bytes) is two 256-bit loads,
+/// ANDed with a mask from a vector comparison of its index with `v` and
+/// ORed into the result; no branch and no address depends on `v`.
+#[target_feature(enable = "avx2")]
+#[inline]
+fn scan_avx2<const T: usize>(table: &[[u64; 8]; T], v: u64) -> [u64; 8] {
+    use core::arch::x86_64::*;
+    let vv = _mm256_set1_epi64x(v as i64);
+    let one = _mm256_set1_epi64x(1);
+    let mut idx = one;
+    let mut lo = _mm256_setzero_si256();
+    let mut hi = _mm256_setzero_si256();
+    for e in table {
+        let m = _mm256_cmpeq_epi64(idx, vv);
+        // SAFETY: each entry is 64 readable bytes; unaligned loads.
+        let (x, y) = unsafe {
+            (
+                _mm256_loadu_si256(e.as_ptr().cast()),
+                _mm256_loadu_si256(e.as_ptr().add(4).cast()),
+            )
+        };
+        lo = _mm256_or_si256(lo, _mm256_and_si256(m, x));
+        hi = _mm256_or_si256(hi, _mm256_and_si256(m, y));
+        idx = _mm256_add_epi64(idx, one);
+    }
+    let mut r = [0u64; 8];
+    // SAFETY: `r` is 64 writable bytes; unaligned stores.
+    unsafe {
+        _mm256_storeu_si256(r.as_mut_ptr().cast(), lo);
+        _mm256_storeu_si256(r.as_mut_ptr().add(4).cast(), hi);
+    }
+    r
 }
 
 /// One round of "subtract p unless that borrows" on the five limbs
@@ -504,7 +545,9 @@ mod tests {
     use proptest::prelude::*;
 
     fn have_adx() -> bool {
-        std::is_x86_feature_detected!("bmi2") && std::is_x86_feature_detected!("adx")
+        std::is_x86_feature_detected!("bmi2")
+            && std::is_x86_feature_detected!("adx")
+            && std::is_x86_feature_detected!("avx2")
     }
 
     fn check_pair(a: &Fe, b: &Fe) {
@@ -547,6 +590,26 @@ mod tests {
                 check_pair(a, b);
             }
         }
+    }
+
+    #[test]
+    fn the_table_scan_agrees_with_the_portable_one() {
+        if !have_adx() {
+            return;
+        }
+        let mut t = [[0u64; 8]; 32];
+        for (j, e) in t.iter_mut().enumerate() {
+            for (i, l) in e.iter_mut().enumerate() {
+                *l = (j as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (i as u64) << 56;
+            }
+        }
+        let t16: &[[u64; 8]; 16] = t[..16].try_into().unwrap_or(&[[0; 8]; 16]);
+        for v in [0u64, 1, 2, 15, 16, 17, 31, 32, 33, u64::MAX, 1 << 63] {
+            assert_eq!(Adx::scan(&t, v), Portable::scan(&t, v), "v = {v}");
+            assert_eq!(Adx::scan(t16, v), Portable::scan(t16, v), "v = {v}");
+        }
+        assert_eq!(Adx::scan(&t, 5), t[4]);
+        assert_eq!(Adx::scan(&t, 0), [0; 8]);
     }
 
     proptest! {

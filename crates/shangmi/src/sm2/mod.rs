@@ -66,8 +66,8 @@ pub use traits::{SigningKey, VerifyingKey};
 pub const CURVE_OID: &str = "1.2.156.10197.1.301";
 
 /// The name of the scalar-multiplication code this CPU runs (for reports
-/// such as `shangmi speed`): `"MULX/ADX"` on x86-64 with BMI2 and ADX (the
-/// field multiplication in assembly), `"BMI2"` on x86-64 with BMI2 alone
+/// such as `shangmi speed`): `"MULX/ADX"` on x86-64 with BMI2, ADX and AVX2
+/// (the field arithmetic in assembly), `"BMI2"` on x86-64 with BMI2 alone
 /// (the portable arithmetic compiled with MULX), `"portable"` elsewhere or
 /// with the `force-portable` feature.
 pub fn kernel_name() -> &'static str {
@@ -89,7 +89,7 @@ pub fn kernel_name() -> &'static str {
 ///
 /// # Safety
 /// The CPU, or the emulator running the program, must execute the chosen
-/// kernel's instructions (BMI2, and ADX for `"adx"`).
+/// kernel's instructions (BMI2, and ADX and AVX2 for `"adx"`).
 #[doc(hidden)]
 #[allow(unsafe_code)]
 pub unsafe fn force_kernel(name: Option<&str>) -> bool {

@@ -156,13 +156,13 @@ pub(crate) fn mul_ct_impl<A: Arith>(p: &Jacobian, k: &[u64; 4]) -> Jacobian {
     let table = &flat;
     let (mag, neg) = booth(&k, W, WINDOWS - 1);
     let mut acc =
-        Jacobian::IDENTITY.add_affine_distinct::<A>(&select(table, mag, neg), mag.ct_eq(&0));
+        Jacobian::IDENTITY.add_affine_distinct::<A>(&select::<A>(table, mag, neg), mag.ct_eq(&0));
     for i in (0..WINDOWS - 1).rev() {
         for _ in 0..W {
             acc = acc.double::<A>();
         }
         let (mag, neg) = booth(&k, W, i);
-        let sel = select(table, mag, neg);
+        let sel = select::<A>(table, mag, neg);
         let skip = mag.ct_eq(&0);
         acc = if i == 0 {
             acc.add_affine_complete::<A>(&sel, skip)
@@ -179,8 +179,8 @@ pub(crate) fn mul_ct_impl<A: Arith>(p: &Jacobian, k: &[u64; 4]) -> Jacobian {
 /// The affine entry of magnitude `mag` (anything when `mag` = 0: the
 /// caller skips it), negated when `neg`: a masked scan of the whole table.
 #[inline(always)]
-fn select(table: &[[u64; 8]; 16], mag: u64, neg: Choice) -> AffineFe {
-    let a = AffineFe::from_limbs(&scan(table, mag));
+fn select<A: Arith>(table: &[[u64; 8]; 16], mag: u64, neg: Choice) -> AffineFe {
+    let a = AffineFe::from_limbs(&A::scan(table, mag));
     AffineFe {
         x: a.x,
         y: super::fp::conditional_neg(&a.y, neg),
@@ -247,7 +247,7 @@ pub(crate) fn comb<A: Arith>(table: &CombTable, k: &[u64; 4]) -> Jacobian {
     let mut acc = Jacobian::IDENTITY;
     for (i, row) in table.iter().enumerate() {
         let (mag, neg) = booth(&k, COMB_W, i);
-        let e = AffineFe::from_limbs(&scan(row, mag));
+        let e = AffineFe::from_limbs(&A::scan(row, mag));
         let sel = AffineFe {
             x: e.x,
             y: super::fp::conditional_neg(&e.y, neg),

@@ -1,8 +1,9 @@
 //! The scalar multiplications compiled for x86-64, chosen once at run time:
 //!
-//! * `Adx` (BMI2 and ADX): the field multiplication and squaring in
-//!   MULX/ADCX/ADOX assembly (`fp_adx.rs`), everything around them the
-//!   portable Rust compiled with BMI2;
+//! * `Adx` (BMI2, ADX and AVX2, which every CPU with ADX has): the field
+//!   arithmetic in MULX/ADCX/ADOX assembly and the table scans in AVX2
+//!   (`fp_adx.rs`), everything around them the portable Rust compiled
+//!   with these features;
 //! * `Bmi2` (BMI2 without ADX): the portable body (`mul.rs`, everything
 //!   under it `#[inline(always)]`) compiled with
 //!   `target_feature(enable = "bmi2")`, so that LLVM may use MULX inside
@@ -23,12 +24,12 @@ use super::mul::CombTable;
 use core::sync::atomic::{AtomicU8, Ordering};
 
 cpufeatures::new!(bmi2, "bmi2");
-cpufeatures::new!(bmi2_adx, "bmi2", "adx");
+cpufeatures::new!(bmi2_adx_avx2, "bmi2", "adx", "avx2");
 
 /// An x86-64 kernel of the scalar multiplications.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kernel {
-    /// MULX/ADCX/ADOX assembly for the field.
+    /// MULX/ADCX/ADOX assembly for the field, AVX2 table scans.
     Adx,
     /// The portable code compiled with BMI2.
     Bmi2,
@@ -50,7 +51,7 @@ pub(crate) fn kernel() -> Option<Kernel> {
         3 => return None,
         _ => {}
     }
-    if bmi2_adx::get() {
+    if bmi2_adx_avx2::get() {
         Some(Kernel::Adx)
     } else if bmi2::get() {
         Some(Kernel::Bmi2)
@@ -78,7 +79,7 @@ pub(crate) unsafe fn force(name: Option<&str>) -> bool {
     true
 }
 
-#[target_feature(enable = "bmi2,adx")]
+#[target_feature(enable = "bmi2,adx,avx2")]
 fn mul_ct_adx(p: &Jacobian, k: &[u64; 4]) -> Jacobian {
     super::mul::mul_ct_impl::<Adx>(p, k)
 }
@@ -89,7 +90,7 @@ fn mul_ct_bmi2(p: &Jacobian, k: &[u64; 4]) -> Jacobian {
 }
 
 #[cfg(feature = "std")]
-#[target_feature(enable = "bmi2,adx")]
+#[target_feature(enable = "bmi2,adx,avx2")]
 fn comb_adx(t: &CombTable, k: &[u64; 4]) -> Jacobian {
     super::mul::comb::<Adx>(t, k)
 }
@@ -100,7 +101,7 @@ fn comb_bmi2(t: &CombTable, k: &[u64; 4]) -> Jacobian {
     super::mul::comb::<Portable>(t, k)
 }
 
-#[target_feature(enable = "bmi2,adx")]
+#[target_feature(enable = "bmi2,adx,avx2")]
 fn mul_double_vartime_adx(s: &[u64; 4], t: &[u64; 4], p: &Jacobian) -> Jacobian {
     super::mul::mul_double_vartime_impl::<Adx>(s, t, p)
 }
