@@ -232,7 +232,15 @@ fn check_kernels() -> Result<(), String> {
         && std::is_x86_feature_detected!("avx2")
         && std::is_x86_feature_detected!("bmi1")
         && std::is_x86_feature_detected!("bmi2")
-        && (sm3_one, sm3_many) != ("avx2-bmi2", "avx2-x8")
+        && (sm3_one, sm3_many)
+            != (
+                if std::is_x86_feature_detected!("avx512vl") {
+                    "avx512-bmi2"
+                } else {
+                    "avx2-bmi2"
+                },
+                "avx2-x8",
+            )
     {
         return Err("the CPU has AVX2 and BMI2 but the SM3 kernels were not selected".into());
     }

@@ -65,6 +65,7 @@ impl Sm3 {
 /// Names the SM3 kernels chosen on this CPU (once, at run time): the one for
 /// a single message ([`hash`], [`Sm3`], HMAC-SM3, the KDFs) and the one for
 /// [`hash_many`]: `("avx2-bmi2", "avx2-x8")` on x86-64 with AVX2 and BMI2,
+/// `("avx512-bmi2", "avx2-x8")` with AVX-512VL too,
 /// `("sm3-insn", "sm3-insn")` on AArch64 with the SM3 instructions (there
 /// [`hash_many`] hashes one message after the other with them),
 /// `("portable", "portable")` elsewhere or with the `force-portable`
@@ -72,10 +73,10 @@ impl Sm3 {
 pub fn kernels() -> (&'static str, &'static str) {
     #[cfg(target_arch = "x86_64")]
     {
-        let one = if x86::available() {
-            "avx2-bmi2"
-        } else {
-            "portable"
+        let one = match x86::kernel() {
+            Some(x86::Kernel::Avx512) => "avx512-bmi2",
+            Some(x86::Kernel::Avx2) => "avx2-bmi2",
+            None => "portable",
         };
         let many = if x86_many::available() {
             "avx2-x8"

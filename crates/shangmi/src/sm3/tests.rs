@@ -131,6 +131,35 @@ fn selected_kernel_matches_portable_every_length_and_alignment() {
     }
 }
 
+/// Each x86-64 compression kernel this CPU runs (AVX2 also where the
+/// AVX-512VL one is selected) against the portable compression, on random
+/// states and 1 to 40 blocks at odd offsets.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn every_x86_kernel_matches_portable() {
+    use super::x86::Kernel;
+    let Some(best) = super::x86::kernel() else {
+        return;
+    };
+    let mut kernels = vec![Kernel::Avx2];
+    if best == Kernel::Avx512 {
+        kernels.push(Kernel::Avx512);
+    }
+    let data = random_bytes(64 * 40 + 7, 9);
+    for (i, n) in (1..=40).enumerate() {
+        let off = i % 7;
+        let (blocks, _) = data[off..off + 64 * n].as_chunks::<64>();
+        let state: [u32; 8] = core::array::from_fn(|j| (i * 8 + j) as u32 * 0x9e37_79b9);
+        let mut want = state;
+        super::compress::compress_portable(&mut want, blocks);
+        for &k in &kernels {
+            let mut got = state;
+            super::x86::compress_with(k, &mut got, blocks);
+            assert_eq!(got, want, "{k:?}, {n} blocks, offset {off}");
+        }
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 #[test]
 fn x86_kernels_are_selected_here() {
@@ -138,6 +167,9 @@ fn x86_kernels_are_selected_here() {
     // tests above exercise the kernels, not the portable path twice.
     if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("bmi2") {
         assert_eq!(super::x86::available(), !cfg!(feature = "force-portable"));
+        if std::is_x86_feature_detected!("avx512vl") && !cfg!(feature = "force-portable") {
+            assert_eq!(super::x86::kernel(), Some(super::x86::Kernel::Avx512));
+        }
         assert_eq!(
             super::x86_many::available(),
             !cfg!(feature = "force-portable")
