@@ -1,30 +1,151 @@
-//! The field of sm2p256v1 in MULX/ADCX/ADOX assembly (x86-64 with BMI2
-//! and ADX): the multiplication and squaring, which dominate every scalar
-//! multiplication.
+//! The field of sm2p256v1 in assembly for x86-64 with BMI2, ADX and AVX2:
+//! the multiplication and squaring (MULX/ADCX/ADOX), which dominate every
+//! scalar multiplication, the additions and small multiples around them,
+//! and the AVX2 scan that picks precomputed points.
 //!
 //! Same Montgomery representation and the same fully reduced results as
 //! the portable [`fp`](super::fp) kernel, bit for bit (the tests compare
 //! them on edge and random values). The product is computed first, as
 //! eight limbs: MULX leaves the flags alone, so each row's low halves ride
-//! the CF chain (ADCX) while its high halves ride the OF chain (ADOX). The
-//! low half is then reduced in four Montgomery steps that exploit
-//! p = -1 mod 2^64 (the step's factor is the low limb u itself, and adding
-//! u p is a subtraction: u (p + 1) / 2^64 = u 2^192 - u 2^160 -
-//! u (2^32 - 1), where one MULX by 2^32 gives u 2^32 as two limbs, which
-//! spares the shifts: on Intel cores shifts, like ADC, SBB and CMOV, issue
-//! on two ports only, and those ports bound this code), added to the high
-//! half, and p is subtracted once under
-//! CMOV when the sum (below 2p) is at least p. Squaring computes the six
-//! cross products once, doubles them on the CF chain while the four squares
-//! go in on the OF chain.
+//! the CF chain (ADCX) while its high halves ride the OF chain (ADOX); the
+//! squaring computes the six cross products once and doubles them on the CF
+//! chain while the four squares go in on the OF chain. Both end in
+//! [`montgomery_tail`].
+//!
+//! What bounds it: on Intel cores ADC, SBB, ADCX, ADOX, CMOV and shifts
+//! issue on two ports only (0 and 6), and a multiplication needs about 60
+//! of them; hence the MULX that replaces two shifts in each Montgomery
+//! step.
 //!
 //! Constant time: no branch and no memory address depends on the operands
-//! (only MULX, ADD/ADC/SUB/SBB, ADCX/ADOX, shifts, MOV and CMOV).
+//! (only MULX, ADD/ADC/SUB/SBB, ADCX/ADOX, shifts, MOV, CMOV and vector
+//! AND/OR/compare).
 #![allow(unsafe_code)]
 
 use super::field::Fe;
 use super::fp::Arith;
 use core::arch::asm;
+
+/// The end of the multiplication and of the squaring, as assembly text:
+/// the product is in the operands t0..t7 (t0 lowest), `rax`, `rdx`, `hi`
+/// and the two named operands `$x` and `$y` are free. Four Montgomery steps
+/// reduce the low half (rdx = 2^32, so one MULX gives u 2^32 as two limbs;
+/// step i subtracts u (2^32 - 1) + u 2^160 and adds u 2^192, the low limb
+/// u being the step's factor since p = -1 mod 2^64), the result is added to
+/// the high half (below 2p), and p is subtracted under CMOV when the sum
+/// is at least p (adding 2^320 - p carries out exactly then). The result
+/// is left in t4..t7.
+macro_rules! montgomery_tail {
+    ($x:literal, $y:literal) => {
+        concat!(
+            "mov rdx, 0x100000000\n",
+            "mulx ",
+            $x,
+            ", rax, {t0}\n",
+            "mov {hi}, rax\n",
+            "mov ",
+            $y,
+            ", ",
+            $x,
+            "\n",
+            "sub rax, {t0}\n",
+            "sbb ",
+            $x,
+            ", 0\n",
+            "sub {t1}, rax\n",
+            "sbb {t2}, ",
+            $x,
+            "\n",
+            "sbb {t3}, {hi}\n",
+            "sbb {t0}, ",
+            $y,
+            "\n",
+            "mulx ",
+            $x,
+            ", rax, {t1}\n",
+            "mov {hi}, rax\n",
+            "mov ",
+            $y,
+            ", ",
+            $x,
+            "\n",
+            "sub rax, {t1}\n",
+            "sbb ",
+            $x,
+            ", 0\n",
+            "sub {t2}, rax\n",
+            "sbb {t3}, ",
+            $x,
+            "\n",
+            "sbb {t0}, {hi}\n",
+            "sbb {t1}, ",
+            $y,
+            "\n",
+            "mulx ",
+            $x,
+            ", rax, {t2}\n",
+            "mov {hi}, rax\n",
+            "mov ",
+            $y,
+            ", ",
+            $x,
+            "\n",
+            "sub rax, {t2}\n",
+            "sbb ",
+            $x,
+            ", 0\n",
+            "sub {t3}, rax\n",
+            "sbb {t0}, ",
+            $x,
+            "\n",
+            "sbb {t1}, {hi}\n",
+            "sbb {t2}, ",
+            $y,
+            "\n",
+            "mulx ",
+            $x,
+            ", rax, {t3}\n",
+            "mov {hi}, rax\n",
+            "mov ",
+            $y,
+            ", ",
+            $x,
+            "\n",
+            "sub rax, {t3}\n",
+            "sbb ",
+            $x,
+            ", 0\n",
+            "sub {t0}, rax\n",
+            "sbb {t1}, ",
+            $x,
+            "\n",
+            "sbb {t2}, {hi}\n",
+            "sbb {t3}, ",
+            $y,
+            "\n",
+            "xor eax, eax\n",
+            "add {t4}, {t0}\n",
+            "adc {t5}, {t1}\n",
+            "adc {t6}, {t2}\n",
+            "adc {t7}, {t3}\n",
+            "adc eax, 0\n",
+            "mov {t0}, 1\n",
+            "mov {t1}, 0xffffffff\n",
+            "mov {t2}, 0\n",
+            "mov {t3}, 0x100000000\n",
+            "mov {hi}, -1\n",
+            "add {t0}, {t4}\n",
+            "adc {t1}, {t5}\n",
+            "adc {t2}, {t6}\n",
+            "adc {t3}, {t7}\n",
+            "adc {hi}, rax\n",
+            "cmovc {t4}, {t0}\n",
+            "cmovc {t5}, {t1}\n",
+            "cmovc {t6}, {t2}\n",
+            "cmovc {t7}, {t3}\n",
+        )
+    };
+}
 
 /// The MULX/ADX kernel: multiplication and squaring here, the rest from
 /// the portable kernel.
@@ -100,43 +221,7 @@ impl Arith for Adx {
                 "mov eax, 0",
                 "adcx {t7}, rax",
                 "adox {t7}, rax",
-                // four reduction steps on the low half (rdx = 2^32: MULX gives
-                // u 2^32 as two limbs)
-                "mov rdx, 0x100000000",
-                "mulx {a}, rax, {t0}", "mov {hi}, rax", "mov {b}, {a}",
-                "sub rax, {t0}", "sbb {a}, 0",
-                "sub {t1}, rax", "sbb {t2}, {a}", "sbb {t3}, {hi}", "sbb {t0}, {b}",
-                "mulx {a}, rax, {t1}", "mov {hi}, rax", "mov {b}, {a}",
-                "sub rax, {t1}", "sbb {a}, 0",
-                "sub {t2}, rax", "sbb {t3}, {a}", "sbb {t0}, {hi}", "sbb {t1}, {b}",
-                "mulx {a}, rax, {t2}", "mov {hi}, rax", "mov {b}, {a}",
-                "sub rax, {t2}", "sbb {a}, 0",
-                "sub {t3}, rax", "sbb {t0}, {a}", "sbb {t1}, {hi}", "sbb {t2}, {b}",
-                "mulx {a}, rax, {t3}", "mov {hi}, rax", "mov {b}, {a}",
-                "sub rax, {t3}", "sbb {a}, 0",
-                "sub {t0}, rax", "sbb {t1}, {a}", "sbb {t2}, {hi}", "sbb {t3}, {b}",
-                // high half + reduced low half, below 2p
-                "xor eax, eax",
-                "add {t4}, {t0}",
-                "adc {t5}, {t1}",
-                "adc {t6}, {t2}",
-                "adc {t7}, {t3}",
-                "adc eax, 0",
-                // + 2^320 - p: carries out exactly when the value is >= p
-                "mov {t0}, 1",
-                "mov {t1}, 0xffffffff",
-                "mov {t2}, 0",
-                "mov {t3}, 0x100000000",
-                "mov {hi}, -1",
-                "add {t0}, {t4}",
-                "adc {t1}, {t5}",
-                "adc {t2}, {t6}",
-                "adc {t3}, {t7}",
-                "adc {hi}, rax",
-                "cmovc {t4}, {t0}",
-                "cmovc {t5}, {t1}",
-                "cmovc {t6}, {t2}",
-                "cmovc {t7}, {t3}",
+                montgomery_tail!("{a}", "{b}"),
                 a = inout(reg) a.0.as_ptr() => _,
                 b = inout(reg) b.0.as_ptr() => _,
                 hi = out(reg) _,
@@ -206,41 +291,7 @@ impl Arith for Adx {
                 "adox {t6}, rax",
                 "adcx {t7}, {z}",
                 "adox {t7}, {z}",
-                // four reduction steps on the low half (rdx = 2^32: MULX gives
-                // u 2^32 as two limbs)
-                "mov rdx, 0x100000000",
-                "mulx {a}, rax, {t0}", "mov {hi}, rax", "mov {z}, {a}",
-                "sub rax, {t0}", "sbb {a}, 0",
-                "sub {t1}, rax", "sbb {t2}, {a}", "sbb {t3}, {hi}", "sbb {t0}, {z}",
-                "mulx {a}, rax, {t1}", "mov {hi}, rax", "mov {z}, {a}",
-                "sub rax, {t1}", "sbb {a}, 0",
-                "sub {t2}, rax", "sbb {t3}, {a}", "sbb {t0}, {hi}", "sbb {t1}, {z}",
-                "mulx {a}, rax, {t2}", "mov {hi}, rax", "mov {z}, {a}",
-                "sub rax, {t2}", "sbb {a}, 0",
-                "sub {t3}, rax", "sbb {t0}, {a}", "sbb {t1}, {hi}", "sbb {t2}, {z}",
-                "mulx {a}, rax, {t3}", "mov {hi}, rax", "mov {z}, {a}",
-                "sub rax, {t3}", "sbb {a}, 0",
-                "sub {t0}, rax", "sbb {t1}, {a}", "sbb {t2}, {hi}", "sbb {t3}, {z}",
-                "xor eax, eax",
-                "add {t4}, {t0}",
-                "adc {t5}, {t1}",
-                "adc {t6}, {t2}",
-                "adc {t7}, {t3}",
-                "adc eax, 0",
-                "mov {t0}, 1",
-                "mov {t1}, 0xffffffff",
-                "mov {t2}, 0",
-                "mov {t3}, 0x100000000",
-                "mov {hi}, -1",
-                "add {t0}, {t4}",
-                "adc {t1}, {t5}",
-                "adc {t2}, {t6}",
-                "adc {t3}, {t7}",
-                "adc {hi}, rax",
-                "cmovc {t4}, {t0}",
-                "cmovc {t5}, {t1}",
-                "cmovc {t6}, {t2}",
-                "cmovc {t7}, {t3}",
+                montgomery_tail!("{a}", "{z}"),
                 a = inout(reg) a.0.as_ptr() => _,
                 z = out(reg) _,
                 hi = out(reg) _,
