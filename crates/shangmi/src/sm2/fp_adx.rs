@@ -10,7 +10,7 @@
 //! the CF chain (ADCX) while its high halves ride the OF chain (ADOX); the
 //! squaring computes the six cross products once and doubles them on the CF
 //! chain while the four squares go in on the OF chain. Both end in
-//! [`montgomery_tail`].
+//! `montgomery_tail!`.
 //!
 //! What bounds it: on Intel cores ADC, SBB, ADCX, ADOX, CMOV and shifts
 //! issue on two ports only (0 and 6), and a multiplication needs about 60
