@@ -149,7 +149,8 @@ fn every_x86_kernel_matches_portable() {
     for (i, n) in (1..=40).enumerate() {
         let off = i % 7;
         let (blocks, _) = data[off..off + 64 * n].as_chunks::<64>();
-        let state: [u32; 8] = core::array::from_fn(|j| ((i * 8 + j) as u32).wrapping_mul(0x9e37_79b9));
+        let state: [u32; 8] =
+            core::array::from_fn(|j| ((i * 8 + j) as u32).wrapping_mul(0x9e37_79b9));
         let mut want = state;
         super::compress::compress_portable(&mut want, blocks);
         for &k in &kernels {
