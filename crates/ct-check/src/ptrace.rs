@@ -189,9 +189,12 @@ fn ptrace_req(req: libc::c_uint, pid: libc::pid_t, data: usize) -> Result<(), St
     Ok(())
 }
 
+/// Kills and reaps children that have not been reaped yet (a reaped
+/// child's pid may already belong to another process).
 fn kill_all(pids: &[libc::pid_t]) {
     for &p in pids {
-        // SAFETY: sends SIGKILL to our own child and reaps it.
+        // SAFETY: sends SIGKILL to our own child, not yet reaped, and
+        // reaps it.
         unsafe {
             libc::kill(p, libc::SIGKILL);
             libc::waitpid(p, core::ptr::null_mut(), libc::__WALL);
@@ -257,16 +260,7 @@ pub fn trace_case(case: &Case, variants: u32) -> Result<Vec<Trace>, String> {
         }
         *slot = pid;
     }
-    let pids = &pids[..n];
-    let result = drive(pids);
-    if result.is_err() {
-        kill_all(pids);
-    }
-    result
-}
-
-fn drive(pids: &[libc::pid_t]) -> Result<Vec<Trace>, String> {
-    let mut kids: Vec<Child> = pids
+    let mut kids: Vec<Child> = pids[..n]
         .iter()
         .map(|&pid| Child {
             pid,
@@ -276,6 +270,16 @@ fn drive(pids: &[libc::pid_t]) -> Result<Vec<Trace>, String> {
             done: false,
         })
         .collect();
+    let result = drive(&mut kids);
+    // On an error, the children still running (only those: the pids of
+    // the reaped ones may have been reused).
+    let running: Vec<libc::pid_t> = kids.iter().filter(|k| !k.done).map(|k| k.pid).collect();
+    kill_all(&running);
+    result?;
+    Ok(kids.into_iter().map(|k| k.trace).collect())
+}
+
+fn drive(kids: &mut [Child]) -> Result<(), String> {
     let mut dec = Decoders {
         cache: HashMap::new(),
         info: InstructionInfoFactory::new(),
@@ -350,7 +354,7 @@ fn drive(pids: &[libc::pid_t]) -> Result<Vec<Trace>, String> {
             }
         }
     }
-    Ok(kids.into_iter().map(|k| k.trace).collect())
+    Ok(())
 }
 
 /// Symbolizes addresses of this process (the children share its mappings)
