@@ -435,6 +435,24 @@ fn child(case: &Case, variant: u32, buf: *mut u64, exec: &[(u64, u64)], alt: *mu
     }
 }
 
+/// Waits for our child `pid` to terminate (retrying when a signal
+/// interrupts the wait) and returns its wait status.
+fn wait_child(pid: libc::pid_t) -> Result<libc::c_int, String> {
+    loop {
+        let mut status = 0;
+        // SAFETY: waits for our own child; `status` is a valid int.
+        let r = unsafe { libc::waitpid(pid, &mut status, 0) };
+        if r == pid {
+            return Ok(status);
+        }
+        let e = std::io::Error::last_os_error();
+        if r < 0 && e.kind() == std::io::ErrorKind::Interrupted {
+            continue;
+        }
+        return Err(format!("waitpid: {e}"));
+    }
+}
+
 /// Runs `case` once per variant (1..=variants), each in a child that steps
 /// itself, and returns their traces.
 pub fn trace_case(case: &Case, variants: u32) -> Result<Vec<Trace>, String> {
@@ -477,10 +495,16 @@ pub fn trace_case(case: &Case, variants: u32) -> Result<Vec<Trace>, String> {
         if pid == 0 {
             continue;
         }
-        let mut status = 0;
-        // SAFETY: waits for our own child.
-        unsafe { libc::waitpid(pid, &mut status, 0) };
         let variant = v + 1;
+        let status = match wait_child(pid) {
+            Ok(s) => s,
+            Err(e) => {
+                if result.is_ok() {
+                    result = Err(format!("variant {variant}: {e}"));
+                }
+                continue;
+            }
+        };
         if result.is_err() {
             continue;
         }
@@ -489,6 +513,10 @@ pub fn trace_case(case: &Case, variants: u32) -> Result<Vec<Trace>, String> {
                 "variant {variant}: killed by signal {}",
                 libc::WTERMSIG(status)
             ));
+            continue;
+        }
+        if !libc::WIFEXITED(status) {
+            result = Err(format!("variant {variant}: wait status {status:#x}"));
             continue;
         }
         match libc::WEXITSTATUS(status) {
@@ -500,6 +528,7 @@ pub fn trace_case(case: &Case, variants: u32) -> Result<Vec<Trace>, String> {
         if result.is_err() {
             continue;
         }
+        // Only now, the child having exited normally, is its header final.
         // SAFETY: the child has exited; its buffer holds `len` record words
         // after the header.
         let (len, err, at) = unsafe { (*bufs[v], *bufs[v].add(1), *bufs[v].add(2)) };
