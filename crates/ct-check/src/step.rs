@@ -24,6 +24,7 @@
 //! per variant is forked from the same parent state after a warm-up run.
 
 use crate::cases::Case;
+use crate::ptrace::MAX_VARIANTS;
 use crate::trace::Trace;
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicU8, Ordering};
@@ -90,29 +91,50 @@ static STATE: Global = Global(UnsafeCell::new(State {
     gs_base: 0,
 }));
 
-fn mmap(bytes: usize, shared: bool) -> Result<*mut u8, String> {
-    let flags = libc::MAP_ANONYMOUS
-        | libc::MAP_NORESERVE
-        | if shared {
-            libc::MAP_SHARED
-        } else {
-            libc::MAP_PRIVATE
+/// An anonymous mapping, unmapped when dropped (so that an error half-way
+/// through the setup leaks none).
+struct Mapping {
+    ptr: *mut u8,
+    len: usize,
+}
+
+impl Mapping {
+    fn new(len: usize, shared: bool) -> Result<Mapping, String> {
+        let flags = libc::MAP_ANONYMOUS
+            | libc::MAP_NORESERVE
+            | if shared {
+                libc::MAP_SHARED
+            } else {
+                libc::MAP_PRIVATE
+            };
+        // SAFETY: a fresh anonymous mapping; no existing memory is affected.
+        let p = unsafe {
+            libc::mmap(
+                core::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                flags,
+                -1,
+                0,
+            )
         };
-    // SAFETY: a fresh anonymous mapping; no existing memory is affected.
-    let p = unsafe {
-        libc::mmap(
-            core::ptr::null_mut(),
-            bytes,
-            libc::PROT_READ | libc::PROT_WRITE,
-            flags,
-            -1,
-            0,
-        )
-    };
-    if p == libc::MAP_FAILED {
-        return Err(format!("mmap: {}", std::io::Error::last_os_error()));
+        if p == libc::MAP_FAILED {
+            return Err(format!(
+                "mmap of {} MiB: {}",
+                len >> 20,
+                std::io::Error::last_os_error()
+            ));
+        }
+        Ok(Mapping { ptr: p.cast(), len })
     }
-    Ok(p.cast())
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        // SAFETY: unmaps the mapping made in `new`; its owner is gone, and
+        // nothing else refers to it any more.
+        unsafe { libc::munmap(self.ptr.cast(), self.len) };
+    }
 }
 
 /// The executable mappings of this process (not the vDSO).
@@ -457,6 +479,9 @@ fn wait_child(pid: libc::pid_t) -> Result<libc::c_int, String> {
 /// itself, and returns their traces.
 pub fn trace_case(case: &Case, variants: u32) -> Result<Vec<Trace>, String> {
     let n = variants as usize;
+    if !(2..=MAX_VARIANTS).contains(&n) {
+        return Err(format!("between 2 and {MAX_VARIANTS} variants"));
+    }
     // Warm-up: lazily built tables and the kernel choice, before the fork;
     // the decoder's tables too (they are built on first use).
     crate::set_variant(1);
@@ -465,15 +490,16 @@ pub fn trace_case(case: &Case, variants: u32) -> Result<Vec<Trace>, String> {
     let _ = warm.decode().flow_control();
     let exec = exec_mappings()?;
     let cache_bytes = (1usize << CACHE_BITS) * core::mem::size_of::<Entry>();
-    let cache = mmap(cache_bytes, false)?;
-    let alt = mmap(ALT_STACK, false)?;
-    let mut bufs = Vec::with_capacity(n);
+    let cache = Mapping::new(cache_bytes, false)?;
+    let alt = Mapping::new(ALT_STACK, false)?;
+    let mut maps = Vec::with_capacity(n);
     for _ in 0..n {
-        bufs.push(mmap(BUF_WORDS * 8, true)?.cast::<u64>());
+        maps.push(Mapping::new(BUF_WORDS * 8, true)?);
     }
+    let bufs: Vec<*mut u64> = maps.iter().map(|m| m.ptr.cast::<u64>()).collect();
     // SAFETY: the table is ours, mapped above; children get a copy.
-    unsafe { (*STATE.0.get()).cache = cache.cast() };
-    let mut pids: [libc::pid_t; crate::ptrace::MAX_VARIANTS] = [0; crate::ptrace::MAX_VARIANTS];
+    unsafe { (*STATE.0.get()).cache = cache.ptr.cast() };
+    let mut pids: [libc::pid_t; MAX_VARIANTS] = [0; MAX_VARIANTS];
     let mut result = Ok(());
     // No allocation between the forks: every child starts from the same
     // heap.
@@ -482,7 +508,7 @@ pub fn trace_case(case: &Case, variants: u32) -> Result<Vec<Trace>, String> {
         // case and `_exit`s.
         let pid = unsafe { libc::fork() };
         if pid == 0 {
-            child(case, v as u32 + 1, bufs[v], &exec, alt);
+            child(case, v as u32 + 1, bufs[v], &exec, alt.ptr);
         }
         if pid < 0 {
             result = Err(format!("fork: {}", std::io::Error::last_os_error()));
@@ -551,15 +577,8 @@ pub fn trace_case(case: &Case, variants: u32) -> Result<Vec<Trace>, String> {
         let words = unsafe { core::slice::from_raw_parts(bufs[v].add(HEADER), len as usize) };
         traces.push(Trace::from_words(words));
     }
-    for b in bufs {
-        // SAFETY: unmaps the buffers mapped above; nothing refers to them.
-        unsafe { libc::munmap(b.cast(), BUF_WORDS * 8) };
-    }
-    // SAFETY: as above, the table.
-    unsafe {
-        libc::munmap(cache.cast(), cache_bytes);
-        libc::munmap(alt.cast(), ALT_STACK);
-        (*STATE.0.get()).cache = core::ptr::null_mut();
-    }
+    // SAFETY: the table is unmapped when `cache` drops, below.
+    unsafe { (*STATE.0.get()).cache = core::ptr::null_mut() };
+    drop(maps);
     result.map(|()| traces)
 }
