@@ -486,12 +486,11 @@ fn compare(case: &str, traces: &[trace::Trace], sym: &dyn trace::Symbolize) -> O
         return Err(format!("{case}: no trace region was reached"));
     }
     for (v, t) in traces.iter().enumerate() {
-        if let Some(&i) = t.unrecordable.first() {
+        if let Some(pc) = t.unrecordable_pc() {
             eprintln!(
-                "ct-check trace: {case}: FAIL: variant {}: a gather or scatter (VSIB) at pc {:#x}, whose addresses the tracer cannot check\n      in {}",
+                "ct-check trace: {case}: FAIL: variant {}: a gather or scatter (VSIB) at pc {pc:#x}, whose addresses the tracer cannot check\n      in {}",
                 v + 1,
-                t.pc(i),
-                sym.describe(t.pc(i))
+                sym.describe(pc)
             );
             return Ok(false);
         }

@@ -14,7 +14,7 @@
 //! debug trap in the child).
 
 use crate::cases::Case;
-use crate::trace::{Symbolize, Trace};
+use crate::trace::{ADDR_MASK, MEM, REGION, Symbolize, Trace, UNRECORDABLE};
 use iced_x86::{
     Decoder, DecoderOptions, Instruction, InstructionInfoFactory, InstructionInfoOptions, OpAccess,
     Register, UsedMemory,
@@ -151,20 +151,21 @@ fn reg_value(r: &libc::user_regs_struct, reg: Register) -> Option<u64> {
     })
 }
 
-/// Records the instruction the child is about to execute.
-fn record(pid: libc::pid_t, dec: &mut Decoders, t: &mut Trace) -> Result<(), String> {
+/// Records the instruction the child is about to execute, as record words
+/// (see [`REGION`]).
+fn record(pid: libc::pid_t, dec: &mut Decoders, t: &mut Vec<u64>) -> Result<(), String> {
     let r = regs(pid)?;
     let d = dec.get(pid, r.rip)?;
-    t.step(r.rip);
+    t.push(r.rip);
     if d.vsib {
-        t.mark_unrecordable();
+        t.push(UNRECORDABLE);
         return Ok(());
     }
     for m in &d.mems {
         let a = m
             .virtual_address(0, |reg, _, _| reg_value(&r, reg))
             .ok_or_else(|| format!("no address for a memory operand at {:#x}", r.rip))?;
-        t.access(a);
+        t.push(MEM | (a & ADDR_MASK));
     }
     Ok(())
 }
@@ -227,7 +228,8 @@ fn child(case: &Case, variant: u32) -> ! {
 
 struct Child {
     pid: libc::pid_t,
-    trace: Trace,
+    /// The record words.
+    trace: Vec<u64>,
     in_region: bool,
     started: bool,
     done: bool,
@@ -264,7 +266,7 @@ pub fn trace_case(case: &Case, variants: u32) -> Result<Vec<Trace>, String> {
         .iter()
         .map(|&pid| Child {
             pid,
-            trace: Trace::new(),
+            trace: Vec::new(),
             in_region: false,
             started: false,
             done: false,
@@ -276,7 +278,7 @@ pub fn trace_case(case: &Case, variants: u32) -> Result<Vec<Trace>, String> {
     let running: Vec<libc::pid_t> = kids.iter().filter(|k| !k.done).map(|k| k.pid).collect();
     kill_all(&running);
     result?;
-    Ok(kids.into_iter().map(|k| k.trace).collect())
+    Ok(kids.into_iter().map(|k| Trace::from_vec(k.trace)).collect())
 }
 
 fn drive(kids: &mut [Child]) -> Result<(), String> {
@@ -329,7 +331,7 @@ fn drive(kids: &mut [Child]) -> Result<(), String> {
         match (sig, k.in_region) {
             (libc::SIGSTOP, false) => {
                 k.in_region = true;
-                k.trace.begin_region();
+                k.trace.push(REGION);
                 record(pid, &mut dec, &mut k.trace)?;
                 ptrace_req(libc::PTRACE_SINGLESTEP as libc::c_uint, pid, 0)?;
             }

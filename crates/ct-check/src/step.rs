@@ -99,24 +99,51 @@ struct Mapping {
 }
 
 impl Mapping {
+    /// A private mapping, or with `shared` one that forked children share
+    /// with this process. A shared one is a memfd's: its pages count
+    /// against the commit limit as they are written, not all at once when
+    /// mapped, as a shared anonymous mapping's would with
+    /// vm.overcommit_memory=2 (which ignores MAP_NORESERVE), so the
+    /// children's trace buffers can be large and cost what they hold.
     fn new(len: usize, shared: bool) -> Result<Mapping, String> {
-        let flags = libc::MAP_ANONYMOUS
-            | libc::MAP_NORESERVE
-            | if shared {
-                libc::MAP_SHARED
-            } else {
-                libc::MAP_PRIVATE
+        let (flags, fd) = if shared {
+            // SAFETY: memfd_create takes a NUL-terminated name; ftruncate
+            // sizes the new file; on failure the descriptor is closed.
+            let fd = unsafe {
+                let fd = libc::memfd_create(c"ct-check-trace".as_ptr(), libc::MFD_CLOEXEC);
+                if fd >= 0 && libc::ftruncate(fd, len as libc::off_t) != 0 {
+                    let e = std::io::Error::last_os_error();
+                    libc::close(fd);
+                    return Err(format!("ftruncate of a memfd to {} MiB: {e}", len >> 20));
+                }
+                fd
             };
-        // SAFETY: a fresh anonymous mapping; no existing memory is affected.
+            if fd < 0 {
+                return Err(format!("memfd_create: {}", std::io::Error::last_os_error()));
+            }
+            (libc::MAP_SHARED, fd)
+        } else {
+            (
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+            )
+        };
+        // SAFETY: a fresh mapping of anonymous memory or of our own new
+        // memfd (closed right after: the mapping keeps the file); no
+        // existing memory is affected.
         let p = unsafe {
-            libc::mmap(
+            let p = libc::mmap(
                 core::ptr::null_mut(),
                 len,
                 libc::PROT_READ | libc::PROT_WRITE,
                 flags,
-                -1,
+                fd,
                 0,
-            )
+            );
+            if fd >= 0 {
+                libc::close(fd);
+            }
+            p
         };
         if p == libc::MAP_FAILED {
             return Err(format!(
@@ -134,6 +161,22 @@ impl Drop for Mapping {
         // SAFETY: unmaps the mapping made in `new`; its owner is gone, and
         // nothing else refers to it any more.
         unsafe { libc::munmap(self.ptr.cast(), self.len) };
+    }
+}
+
+/// A child's trace buffer after it exited: `len` record words after the
+/// header.
+struct ChildTrace {
+    map: Mapping,
+    len: usize,
+}
+
+impl AsRef<[u64]> for ChildTrace {
+    fn as_ref(&self) -> &[u64] {
+        // SAFETY: the mapping holds BUF_WORDS words, of which the child
+        // wrote the header and `len` (checked against the size) record
+        // words after it before it exited; nothing writes them any more.
+        unsafe { core::slice::from_raw_parts(self.map.ptr.cast::<u64>().add(HEADER), self.len) }
     }
 }
 
@@ -496,7 +539,10 @@ pub fn trace_case(case: &Case, variants: u32) -> Result<Vec<Trace>, String> {
     for _ in 0..n {
         maps.push(Mapping::new(BUF_WORDS * 8, true)?);
     }
-    let bufs: Vec<*mut u64> = maps.iter().map(|m| m.ptr.cast::<u64>()).collect();
+    let mut bufs: [*mut u64; MAX_VARIANTS] = [core::ptr::null_mut(); MAX_VARIANTS];
+    for (b, m) in bufs.iter_mut().zip(&maps) {
+        *b = m.ptr.cast();
+    }
     // SAFETY: the table is ours, mapped above; children get a copy.
     unsafe { (*STATE.0.get()).cache = cache.ptr.cast() };
     let mut pids: [libc::pid_t; MAX_VARIANTS] = [0; MAX_VARIANTS];
@@ -517,7 +563,7 @@ pub fn trace_case(case: &Case, variants: u32) -> Result<Vec<Trace>, String> {
         pids[v] = pid;
     }
     let mut traces = Vec::new();
-    for (v, &pid) in pids.iter().enumerate().take(n) {
+    for (v, (map, &pid)) in maps.into_iter().zip(&pids).enumerate() {
         if pid == 0 {
             continue;
         }
@@ -557,7 +603,8 @@ pub fn trace_case(case: &Case, variants: u32) -> Result<Vec<Trace>, String> {
         // Only now, the child having exited normally, is its header final.
         // SAFETY: the child has exited; its buffer holds `len` record words
         // after the header.
-        let (len, err, at) = unsafe { (*bufs[v], *bufs[v].add(1), *bufs[v].add(2)) };
+        let buf = map.ptr.cast::<u64>();
+        let (len, err, at) = unsafe { (*buf, *buf.add(1), *buf.add(2)) };
         if err != 0 {
             let what = match err {
                 E_FULL => "the trace buffer is full",
@@ -573,12 +620,17 @@ pub fn trace_case(case: &Case, variants: u32) -> Result<Vec<Trace>, String> {
             ));
             continue;
         }
-        // SAFETY: as above.
-        let words = unsafe { core::slice::from_raw_parts(bufs[v].add(HEADER), len as usize) };
-        traces.push(Trace::from_words(words));
+        if len as usize > BUF_WORDS - HEADER {
+            result = Err(format!("variant {variant}: a bad trace length {len}"));
+            continue;
+        }
+        // Compared where the child wrote it, not copied.
+        traces.push(Trace::new(Box::new(ChildTrace {
+            map,
+            len: len as usize,
+        })));
     }
     // SAFETY: the table is unmapped when `cache` drops, below.
     unsafe { (*STATE.0.get()).cache = core::ptr::null_mut() };
-    drop(maps);
     result.map(|()| traces)
 }

@@ -28,107 +28,104 @@ pub const ADDR_MASK: u64 = (1 << 62) - 1;
 /// See [`REGION`].
 pub const UNRECORDABLE: u64 = 3 << 62;
 
-/// The steps of one traced run: instruction addresses and, per step, the
-/// memory addresses the instruction accesses.
-#[derive(Default)]
+/// Whether `w` begins a step: an instruction address or a region mark
+/// (not a memory word).
+fn starts_step(w: u64) -> bool {
+    w & MEM == 0 || w == REGION
+}
+
+/// Whether `w` is an executed instruction's address.
+fn is_pc(w: u64) -> bool {
+    w & MEM == 0
+}
+
+/// One traced run: its record words (see [`REGION`]), read where they are
+/// (a child's shared buffer, a vector), never copied into another form:
+/// traces run to tens of millions of words.
 pub struct Trace {
-    /// Instruction addresses ([`REGION`] opens each region).
-    pcs: Vec<u64>,
-    /// `addrs[mem_start[i]..mem_start[i + 1]]` are step i's memory
-    /// addresses (`mem_start` has one more entry than `pcs`).
-    mem_start: Vec<u32>,
-    addrs: Vec<u64>,
-    /// Steps whose memory operand cannot be recorded (gathers and
-    /// scatters: VSIB addressing), as indices into `pcs`.
-    pub unrecordable: Vec<usize>,
+    store: Box<dyn AsRef<[u64]>>,
+    regions: usize,
+    steps: usize,
+    /// The word index of the first [`UNRECORDABLE`] mark.
+    unrecordable: Option<usize>,
 }
 
 impl Trace {
-    /// An empty trace.
-    pub fn new() -> Self {
-        Self {
-            mem_start: vec![0],
-            ..Self::default()
+    /// A trace over the record words in `store`.
+    pub fn new(store: Box<dyn AsRef<[u64]>>) -> Trace {
+        let mut t = Trace {
+            store,
+            regions: 0,
+            steps: 0,
+            unrecordable: None,
+        };
+        let (mut regions, mut steps, mut unrecordable) = (0, 0, None);
+        for (i, &w) in t.words().iter().enumerate() {
+            if w == REGION {
+                regions += 1;
+            } else if w == UNRECORDABLE {
+                unrecordable = unrecordable.or(Some(i));
+            } else if is_pc(w) {
+                steps += 1;
+            }
         }
+        (t.regions, t.steps, t.unrecordable) = (regions, steps, unrecordable);
+        t
     }
 
-    /// Marks the last instruction as one whose memory addresses cannot be
-    /// recorded.
-    pub fn mark_unrecordable(&mut self) {
-        self.unrecordable.push(self.pcs.len().saturating_sub(1));
+    /// A trace over the record words in `words`.
+    pub fn from_vec(words: Vec<u64>) -> Trace {
+        Trace::new(Box::new(words))
+    }
+
+    /// The record words.
+    pub fn words(&self) -> &[u64] {
+        (*self.store).as_ref()
     }
 
     /// The address of the first instruction of the first region.
     pub fn first_pc(&self) -> Option<u64> {
-        self.pcs.iter().copied().find(|&p| p != REGION)
+        self.words().iter().copied().find(|&w| is_pc(w))
     }
 
-    /// The instruction address of step `i`.
-    pub fn pc(&self, i: usize) -> u64 {
-        self.pcs[i]
-    }
-
-    /// Opens a region.
-    pub fn begin_region(&mut self) {
-        self.step(REGION);
-    }
-
-    /// Appends an executed instruction.
-    pub fn step(&mut self, pc: u64) {
-        self.pcs.push(pc);
-        self.mem_start.push(self.addrs.len() as u32);
-    }
-
-    /// Appends a memory address accessed by the last instruction.
-    pub fn access(&mut self, addr: u64) {
-        self.addrs.push(addr);
-        if let Some(last) = self.mem_start.last_mut() {
-            *last = self.addrs.len() as u32;
-        }
+    /// The address of the first instruction whose memory addresses could
+    /// not be recorded (a gather or scatter), if any.
+    pub fn unrecordable_pc(&self) -> Option<u64> {
+        let i = self.unrecordable?;
+        self.words()[..i].iter().rev().copied().find(|&w| is_pc(w))
     }
 
     /// The number of regions.
     pub fn regions(&self) -> usize {
-        self.pcs.iter().filter(|&&p| p == REGION).count()
+        self.regions
     }
 
     /// The number of recorded instructions.
     pub fn steps(&self) -> usize {
-        self.pcs.len() - self.regions()
+        self.steps
     }
 
-    fn mem(&self, i: usize) -> &[u64] {
-        &self.addrs[self.mem_start[i] as usize..self.mem_start[i + 1] as usize]
+    /// The memory addresses of the step that starts at word `start`.
+    fn mem(&self, start: usize) -> Vec<u64> {
+        self.words()
+            .iter()
+            .skip(start + 1)
+            .take_while(|&&w| !starts_step(w))
+            .filter(|&&w| w != UNRECORDABLE)
+            .map(|&w| w & ADDR_MASK)
+            .collect()
     }
 
-    /// The last instruction address before step `i` (not a region mark).
-    fn previous_pc(&self, i: usize) -> Option<u64> {
-        self.pcs[..i].iter().rev().copied().find(|&p| p != REGION)
-    }
-
-    /// The region (counted from 1) and the step within it of step `i`.
-    fn position(&self, i: usize) -> (usize, usize) {
-        let upto = &self.pcs[..i.min(self.pcs.len())];
-        let region = upto.iter().filter(|&&p| p == REGION).count();
-        let start = upto.iter().rposition(|&p| p == REGION).map_or(0, |s| s + 1);
-        (region, i - start)
-    }
-
-    /// A trace from record words (see [`REGION`]).
-    pub fn from_words(words: &[u64]) -> Trace {
-        let mut t = Trace::new();
-        for &w in words {
-            if w == REGION {
-                t.begin_region();
-            } else if w == UNRECORDABLE {
-                t.mark_unrecordable();
-            } else if w & MEM != 0 {
-                t.access(w & ADDR_MASK);
-            } else {
-                t.step(w);
-            }
-        }
-        t
+    /// The region (counted from 1) and the instruction within it (counted
+    /// from 0) of the step that starts at word `start`.
+    fn position(&self, start: usize) -> (usize, usize) {
+        let words = &self.words()[..start.min(self.words().len())];
+        let region = words.iter().filter(|&&w| w == REGION).count();
+        let from = words
+            .iter()
+            .rposition(|&w| w == REGION)
+            .map_or(0, |r| r + 1);
+        (region, words[from..].iter().filter(|&&w| is_pc(w)).count())
     }
 
     /// Reads a file written by the QEMU plugin (`qemu/ct-trace.c`): the
@@ -136,42 +133,69 @@ impl Trace {
     /// little-endian record words (see [`REGION`]). Returns the trace and
     /// the start of the code.
     pub fn from_plugin_file(path: &Path) -> Result<(Trace, u64), String> {
-        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        if bytes.is_empty() {
+        use std::io::Read as _;
+        let err = |e: std::io::Error| format!("{}: {e}", path.display());
+        let mut f = std::fs::File::open(path).map_err(err)?;
+        let len = f.metadata().map_err(err)?.len();
+        if len == 0 {
             return Err(format!(
                 "{}: empty: the run never reached a trace region",
                 path.display()
             ));
         }
-        if bytes.len() < 16 || &bytes[..8] != b"CTTRACE1" || bytes.len() % 8 != 0 {
+        let mut head = [0u8; 16];
+        if len < 16 || len % 8 != 0 || f.read_exact(&mut head).is_err() || &head[..8] != b"CTTRACE1"
+        {
             return Err(format!("{}: not a ct-trace file", path.display()));
         }
-        let words: Vec<u64> = bytes
-            .chunks_exact(8)
-            .map(|c| {
-                let mut w = [0u8; 8];
-                w.copy_from_slice(c);
-                u64::from_le_bytes(w)
-            })
-            .collect();
-        Ok((Trace::from_words(&words[2..]), words[1]))
-    }
-}
-
-/// Where two traces first differ.
-pub struct Difference {
-    step: usize,
-}
-
-/// The first step at which `b` differs from `a`, if any.
-pub fn first_difference(a: &Trace, b: &Trace) -> Option<Difference> {
-    let n = a.pcs.len().min(b.pcs.len());
-    for i in 0..n {
-        if a.pcs[i] != b.pcs[i] || a.mem(i) != b.mem(i) {
-            return Some(Difference { step: i });
+        let start = u64::from_le_bytes(head[8..].try_into().unwrap_or_default());
+        // The words straight into their vector, through a small buffer.
+        let mut words = Vec::with_capacity((len / 8 - 2) as usize);
+        let mut chunk = vec![0u8; 1 << 20];
+        loop {
+            let n = f.read(&mut chunk).map_err(err)?;
+            if n == 0 {
+                break;
+            }
+            if n % 8 != 0 {
+                // A short read that splits a word: complete it.
+                let more = 8 - n % 8;
+                f.read_exact(&mut chunk[n..n + more]).map_err(err)?;
+                words.extend(chunk[..n + more].chunks_exact(8).map(word));
+            } else {
+                words.extend(chunk[..n].chunks_exact(8).map(word));
+            }
         }
+        Ok((Trace::from_vec(words), start))
     }
-    (a.pcs.len() != b.pcs.len()).then_some(Difference { step: n })
+}
+
+/// A little-endian word from eight bytes.
+fn word(c: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(c);
+    u64::from_le_bytes(w)
+}
+
+/// Where two traces first differ: a word index.
+pub struct Difference {
+    word: usize,
+}
+
+/// The first word at which `b` differs from `a`, if any.
+pub fn first_difference(a: &Trace, b: &Trace) -> Option<Difference> {
+    let (a, b) = (a.words(), b.words());
+    let n = a.len().min(b.len());
+    // Block by block first: the traces are long and mostly equal.
+    let block = 4096;
+    let mut i = 0;
+    while i + block <= n && a[i..i + block] == b[i..i + block] {
+        i += block;
+    }
+    match (i..n).find(|&j| a[j] != b[j]) {
+        Some(word) => Some(Difference { word }),
+        None => (a.len() != b.len()).then_some(Difference { word: n }),
+    }
 }
 
 /// Names code addresses: function, source line and inlining chain.
@@ -187,19 +211,30 @@ pub fn report(
     (vb, b): (u32, &Trace),
     sym: &dyn Symbolize,
 ) -> String {
-    let i = d.step;
-    let (region, at) = a.position(i);
-    let mut s = String::new();
-    let pa = a.pcs.get(i).copied();
-    let pb = b.pcs.get(i).copied();
-    let kind = if pa == pb {
-        "a memory address depends on the secret"
+    let w = d.word;
+    let wa = a.words().get(w).copied();
+    let wb = b.words().get(w).copied();
+    // Both traces begin a step here (or end): the instruction differs.
+    // Otherwise the step before (the same in both) accessed other memory.
+    let flow = wa.is_none_or(starts_step) && wb.is_none_or(starts_step);
+    let start = if flow {
+        w
     } else {
+        a.words()[..w]
+            .iter()
+            .rposition(|&x| starts_step(x))
+            .unwrap_or(0)
+    };
+    let (region, at) = a.position(start);
+    let mut s = String::new();
+    let kind = if flow {
         "the control flow depends on the secret"
+    } else {
+        "a memory address depends on the secret"
     };
     let _ = writeln!(s, "  {kind}: region {region}, step {at}");
-    for (v, t, p) in [(va, a, pa), (vb, b, pb)] {
-        match p {
+    for (v, t) in [(va, a), (vb, b)] {
+        match t.words().get(start).copied() {
             Some(REGION) => {
                 let _ = writeln!(s, "  variant {v}: opens region {}", region + 1);
             }
@@ -207,7 +242,7 @@ pub fn report(
                 let _ = writeln!(
                     s,
                     "  variant {v}: pc {pc:#x} memory {:x?}\n      in {}",
-                    t.mem(i),
+                    t.mem(start),
                     sym.describe(pc)
                 );
             }
@@ -216,9 +251,7 @@ pub fn report(
             }
         }
     }
-    if pa != pb
-        && let Some(prev) = a.previous_pc(i)
-    {
+    if flow && let Some(prev) = a.words()[..start].iter().rev().copied().find(|&x| is_pc(x)) {
         let _ = writeln!(
             s,
             "  the last common instruction (the branch): pc {prev:#x}\n      in {}",
@@ -339,5 +372,67 @@ pub struct ExeSymbolizer {
 impl Symbolize for ExeSymbolizer {
     fn describe(&self, pc: u64) -> String {
         addr2line(&self.tool, &self.exe, pc.wrapping_sub(self.bias))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoSym;
+    impl Symbolize for NoSym {
+        fn describe(&self, pc: u64) -> String {
+            format!("{pc:#x}")
+        }
+    }
+
+    fn diff(a: &[u64], b: &[u64]) -> Option<String> {
+        let (a, b) = (Trace::from_vec(a.to_vec()), Trace::from_vec(b.to_vec()));
+        first_difference(&a, &b).map(|d| report(&d, (1, &a), (2, &b), &NoSym))
+    }
+
+    #[test]
+    fn counts_and_pcs() {
+        let t = Trace::from_vec(vec![REGION, 1, MEM | 8, 2, UNRECORDABLE, REGION, 3]);
+        assert_eq!((t.regions(), t.steps()), (2, 3));
+        assert_eq!(t.first_pc(), Some(1));
+        assert_eq!(t.unrecordable_pc(), Some(2));
+    }
+
+    #[test]
+    fn differences() {
+        let base = [REGION, 1, MEM | 8, 2, REGION, 3, MEM | 16];
+        assert!(diff(&base, &base).is_none());
+        // Another address at region 2, step 0.
+        let r = diff(&base, &[REGION, 1, MEM | 8, 2, REGION, 3, MEM | 24]).unwrap();
+        assert!(
+            r.contains("a memory address depends on the secret: region 2, step 0"),
+            "{r}"
+        );
+        assert!(r.contains("pc 0x3 memory [18]"), "{r}");
+        // Another instruction at region 1, step 1, after the branch at 1.
+        let r = diff(&base, &[REGION, 1, MEM | 8, 5, REGION, 3, MEM | 16]).unwrap();
+        assert!(
+            r.contains("the control flow depends on the secret: region 1, step 1"),
+            "{r}"
+        );
+        assert!(r.contains("(the branch): pc 0x1"), "{r}");
+        // One access more: a memory difference at the step that made it.
+        let r = diff(&base, &[REGION, 1, MEM | 8, MEM | 9, 2]).unwrap();
+        assert!(
+            r.contains("a memory address depends on the secret: region 1, step 0"),
+            "{r}"
+        );
+        // A shorter trace.
+        let r = diff(&base, &base[..4]).unwrap();
+        assert!(r.contains("the control flow depends on the secret"), "{r}");
+        assert!(r.contains("variant 2: the trace ends here"), "{r}");
+        // Beyond the first block of the comparison.
+        let mut long: Vec<u64> = vec![REGION];
+        long.extend(1..10_000);
+        let mut other = long.clone();
+        other[9_000] = 5;
+        let r = diff(&long, &other).unwrap();
+        assert!(r.contains("region 1, step 8999"), "{r}");
     }
 }
