@@ -36,18 +36,22 @@
 //! ct-check --list              names of the cases
 //! ct-check --kernels           the kernels this CPU selects
 //! ct-check [CASE...]           run the cases (under valgrind; default: all but the leaky-*)
-//! ct-check trace [--variants N] [--method int3|ptrace] [--without FEATURES] [CASE...]
+//! ct-check trace [--variants N] [--method int3|ptrace] [--without FEATURES]
+//!                [--timeout SECS] [CASE...]
 //!                              x86-64 Linux: native trace comparison (3 variants);
 //!                              --without avx512,gfni hides CPU features (CPUID faulting)
 //! ct-check trace-child CASE    run CASE with the trace markers on (CT_VARIANT=1, 2, ...)
-//! ct-check qemu-trace --exe EXE --plugin SO [--variants N] [--out DIR] [CASE...]
+//! ct-check qemu-trace --exe EXE --plugin SO [--variants N] [--out DIR]
+//!                     [--timeout SECS] [CASE...]
 //!                              run EXE trace-child under qemu with the plugin, compare
 //! ```
 //!
 //! Environment: `CT_EXPECT_KERNELS=SM4=NEON+AES;GHASH=PMULL;...` fails the
 //! run unless those kernels are selected; `SHANGMI_EXPECT_SM_INSNS` (on
 //! AArch64) unless the SM3/SM4 instruction kernels are; `CT_SM2_KERNEL=adx`
-//! (or `bmi2`, `portable`) forces the SM2 kernel.
+//! (or `bmi2`, `portable`) forces the SM2 kernel; `CT_TIMEOUT=SECS` is the
+//! default of `--timeout`: the traced children of a case still running
+//! after it (300 s unless set) are killed and the run fails.
 //!
 //! Exit status: 0 clean; 1 a difference (trace modes) or a memcheck error
 //! (valgrind's `--error-exitcode=1`); 2 a usage or environment error.
@@ -62,6 +66,8 @@ mod qemu;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod step;
 mod trace;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod wait;
 
 use core::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::process::ExitCode;
@@ -338,6 +344,19 @@ fn take_opt(args: &mut Vec<String>, name: &str) -> Result<Option<String>, String
     Ok(Some(v))
 }
 
+/// `--timeout SECS` (default `CT_TIMEOUT`, else 300): how long the traced
+/// children of one case may run before they are killed and the case fails.
+fn timeout_opt(args: &mut Vec<String>) -> Result<std::time::Duration, String> {
+    let v = match take_opt(args, "--timeout")? {
+        Some(v) => v,
+        None => std::env::var("CT_TIMEOUT").unwrap_or_else(|_| "300".into()),
+    };
+    match v.parse::<u64>() {
+        Ok(s) if s > 0 => Ok(std::time::Duration::from_secs(s)),
+        _ => Err(format!("timeout {v}: a number of seconds")),
+    }
+}
+
 fn variants_opt(args: &mut Vec<String>, default: u32) -> Result<u32, String> {
     match take_opt(args, "--variants")? {
         None => Ok(default),
@@ -442,6 +461,7 @@ fn run_trace(mut args: Vec<String>) -> Outcome {
         eprintln!("ct-check trace: CPUID hides {f}");
     }
     let variants = variants_opt(&mut args, 3)?;
+    let timeout = timeout_opt(&mut args)?;
     let method = take_opt(&mut args, "--method")?.unwrap_or("int3".into());
     let tracer = match method.as_str() {
         "int3" => step::trace_case,
@@ -459,7 +479,7 @@ fn run_trace(mut args: Vec<String>) -> Outcome {
     let mut clean = true;
     for c in selected {
         let t0 = std::time::Instant::now();
-        let traces = tracer(c, variants)?;
+        let traces = tracer(c, variants, timeout)?;
         clean &= compare(c.name, &traces, &sym)?;
         eprintln!(
             "ct-check trace: {}: {} variants, {} regions, {} instructions each ({:.1} s)",

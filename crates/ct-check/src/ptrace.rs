@@ -15,12 +15,14 @@
 
 use crate::cases::Case;
 use crate::trace::{ADDR_MASK, MEM, REGION, Symbolize, Trace, UNRECORDABLE};
+use crate::wait::{Deadline, kill_and_reap};
 use iced_x86::{
     Decoder, DecoderOptions, Instruction, InstructionInfoFactory, InstructionInfoOptions, OpAccess,
     Register, UsedMemory,
 };
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// At most this many variants per case.
 pub const MAX_VARIANTS: usize = 8;
@@ -194,12 +196,7 @@ fn ptrace_req(req: libc::c_uint, pid: libc::pid_t, data: usize) -> Result<(), St
 /// child's pid may already belong to another process).
 fn kill_all(pids: &[libc::pid_t]) {
     for &p in pids {
-        // SAFETY: sends SIGKILL to our own child, not yet reaped, and
-        // reaps it.
-        unsafe {
-            libc::kill(p, libc::SIGKILL);
-            libc::waitpid(p, core::ptr::null_mut(), libc::__WALL);
-        }
+        kill_and_reap(p);
     }
 }
 
@@ -237,7 +234,7 @@ struct Child {
 
 /// Runs `case` once per variant (1..=variants), each in a traced child,
 /// and returns their traces.
-pub fn trace_case(case: &Case, variants: u32) -> Result<Vec<Trace>, String> {
+pub fn trace_case(case: &Case, variants: u32, timeout: Duration) -> Result<Vec<Trace>, String> {
     let n = variants as usize;
     if !(2..=MAX_VARIANTS).contains(&n) {
         return Err(format!("between 2 and {MAX_VARIANTS} variants"));
@@ -272,7 +269,7 @@ pub fn trace_case(case: &Case, variants: u32) -> Result<Vec<Trace>, String> {
             done: false,
         })
         .collect();
-    let result = drive(&mut kids);
+    let result = Deadline::new(timeout).and_then(|d| drive(&mut kids, &d));
     // On an error, the children still running (only those: the pids of
     // the reaped ones may have been reused).
     let running: Vec<libc::pid_t> = kids.iter().filter(|k| !k.done).map(|k| k.pid).collect();
@@ -281,18 +278,18 @@ pub fn trace_case(case: &Case, variants: u32) -> Result<Vec<Trace>, String> {
     Ok(kids.into_iter().map(|k| Trace::from_vec(k.trace)).collect())
 }
 
-fn drive(kids: &mut [Child]) -> Result<(), String> {
+fn drive(kids: &mut [Child], deadline: &Deadline) -> Result<(), String> {
     let mut dec = Decoders {
         cache: HashMap::new(),
         info: InstructionInfoFactory::new(),
     };
     while kids.iter().any(|k| !k.done) {
-        let mut status = 0;
-        // SAFETY: waits for any of our children; `status` is a valid int.
-        let pid = unsafe { libc::waitpid(-1, &mut status, libc::__WALL) };
-        if pid < 0 {
-            return Err(format!("waitpid: {}", std::io::Error::last_os_error()));
-        }
+        let Some((pid, status)) = deadline.wait(-1, libc::__WALL)? else {
+            return Err(format!(
+                "not finished after {} s, killed (a hang, or raise --timeout)",
+                deadline.timeout().as_secs()
+            ));
+        };
         let Some((v, k)) = kids.iter_mut().enumerate().find(|(_, k)| k.pid == pid) else {
             continue;
         };

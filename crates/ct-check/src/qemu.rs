@@ -15,8 +15,8 @@
 use crate::trace::{ExeSymbolizer, Trace};
 use crate::{Outcome, take_opt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 /// `hint #0x7e`, trace_begin's marker on AArch64.
 const HINT_START: u32 = 0xd503_2fdf;
@@ -27,6 +27,63 @@ fn qemu_command(qemu: &str) -> Result<Command, String> {
     let mut c = Command::new(prog);
     c.args(words);
     Ok(c)
+}
+
+/// Children that are killed (and reaped) when dropped unless they have
+/// been waited for: an error or a timeout leaves none running.
+struct Children(Vec<Child>);
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            // Child::kill does nothing to a child already reaped.
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Why [`Children::wait_all`] gave up.
+enum WaitError {
+    /// `wait` failed.
+    Io(std::io::Error),
+    /// The deadline passed with this child (an index) still running.
+    Timeout(usize),
+}
+
+impl WaitError {
+    fn describe(&self, what: &str, timeout: Duration) -> String {
+        match self {
+            WaitError::Io(e) => format!("{what}: waiting for qemu: {e}"),
+            WaitError::Timeout(i) => format!(
+                "{what}: variant {} under qemu: not finished after {} s, killed (a hang, or raise --timeout)",
+                i + 1,
+                timeout.as_secs()
+            ),
+        }
+    }
+}
+
+impl Children {
+    /// Waits for every child until `deadline`: their exit statuses.
+    fn wait_all(&mut self, deadline: Instant) -> Result<Vec<ExitStatus>, WaitError> {
+        let mut done: Vec<Option<ExitStatus>> = vec![None; self.0.len()];
+        loop {
+            for (d, c) in done.iter_mut().zip(&mut self.0) {
+                if d.is_none() {
+                    *d = c.try_wait().map_err(WaitError::Io)?;
+                }
+            }
+            if done.iter().all(Option::is_some) {
+                return Ok(done.into_iter().flatten().collect());
+            }
+            if Instant::now() >= deadline {
+                let i = done.iter().position(Option::is_none).unwrap_or(0);
+                return Err(WaitError::Timeout(i));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
 }
 
 /// `ct-check qemu-trace ...`.
@@ -41,6 +98,7 @@ pub fn run(mut args: Vec<String>) -> Outcome {
         .unwrap_or("qemu-aarch64 -cpu max -L /usr/aarch64-linux-gnu".into());
     let tool = take_opt(&mut args, "--addr2line")?.unwrap_or("aarch64-linux-gnu-addr2line".into());
     let variants = crate::variants_opt(&mut args, 3)?;
+    let timeout = crate::timeout_opt(&mut args)?;
     let selected = crate::select(&args)?;
     for p in [&exe, &plugin] {
         if !p.is_file() {
@@ -58,11 +116,22 @@ pub fn run(mut args: Vec<String>) -> Outcome {
 
     // The guest's kernels (and its own expectations: SHANGMI_EXPECT_SM_INSNS,
     // CT_EXPECT_KERNELS) first.
-    let k = qemu_command(&qemu)?
-        .arg(&exe)
-        .arg("--kernels")
-        .stderr(Stdio::inherit())
-        .output()
+    let mut probe = Children(vec![
+        qemu_command(&qemu)?
+            .arg(&exe)
+            .arg("--kernels")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("{qemu}: {e}"))?,
+    ]);
+    probe
+        .wait_all(Instant::now() + timeout)
+        .map_err(|e| e.describe(&format!("{} --kernels", exe.display()), timeout))?;
+    let k = probe
+        .0
+        .remove(0)
+        .wait_with_output()
         .map_err(|e| format!("{qemu}: {e}"))?;
     if !k.status.success() {
         return Err(format!("{} --kernels failed under {qemu}", exe.display()));
@@ -78,8 +147,9 @@ pub fn run(mut args: Vec<String>) -> Outcome {
         let files: Vec<PathBuf> = (1..=variants)
             .map(|v| out.join(format!("{}.{v}.trace", c.name)))
             .collect();
-        // The variants run concurrently.
-        let mut children = Vec::new();
+        // The variants run concurrently; dropping `children` on an error
+        // kills those still running.
+        let mut children = Children(Vec::new());
         for (v, f) in (1..=variants).zip(&files) {
             let _ = std::fs::remove_file(f);
             let child = qemu_command(&qemu)?
@@ -90,10 +160,12 @@ pub fn run(mut args: Vec<String>) -> Outcome {
                 .env("CT_VARIANT", v.to_string())
                 .spawn()
                 .map_err(|e| format!("{qemu}: {e}"))?;
-            children.push(child);
+            children.0.push(child);
         }
-        for (v, mut ch) in (1..=variants).zip(children) {
-            let st = ch.wait().map_err(|e| format!("{qemu}: {e}"))?;
+        let statuses = children
+            .wait_all(t0 + timeout)
+            .map_err(|e| e.describe(c.name, timeout))?;
+        for (v, st) in (1..=variants).zip(statuses) {
             if !st.success() {
                 return Err(format!("{}: variant {v} under qemu: {st}", c.name));
             }

@@ -26,9 +26,11 @@
 use crate::cases::Case;
 use crate::ptrace::MAX_VARIANTS;
 use crate::trace::Trace;
+use crate::wait::{Deadline, kill_and_reap};
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicU8, Ordering};
 use iced_x86::{Decoder, DecoderOptions, FlowControl, Instruction, Mnemonic, OpKind, Register};
+use std::time::Duration;
 
 /// Words per child trace buffer (virtual; pages are touched as needed).
 const BUF_WORDS: usize = 1 << 26;
@@ -49,6 +51,9 @@ const E_TARGET: u64 = 3;
 const E_FLOW: u64 = 4;
 const E_STRAY: u64 = 5;
 const E_CACHE: u64 = 6;
+const E_SPIN: u64 = 7;
+/// The exit status of a child that stopped on a stepping error.
+const EXIT_FAILED_STEP: i32 = 6;
 
 #[derive(Clone, Copy)]
 #[repr(C)]
@@ -69,6 +74,8 @@ struct State {
     nexec: usize,
     fs_base: u64,
     gs_base: u64,
+    /// The last instruction recorded.
+    last: u64,
 }
 
 struct Global(UnsafeCell<State>);
@@ -89,6 +96,7 @@ static STATE: Global = Global(UnsafeCell::new(State {
     nexec: 0,
     fs_base: 0,
     gs_base: 0,
+    last: 0,
 }));
 
 /// An anonymous mapping, unmapped when dropped (so that an error half-way
@@ -298,6 +306,8 @@ impl State {
             return Ok(([0; 2], 0));
         }
         self.push(rip)?;
+        let again = self.last == rip;
+        self.last = rip;
         if insn.is_vsib() {
             self.push(crate::trace::UNRECORDABLE)?;
         } else if !matches!(insn.mnemonic(), Mnemonic::Lea | Mnemonic::Nop) {
@@ -364,17 +374,32 @@ impl State {
                 return Err(E_TARGET);
             }
         }
+        // A branch to itself executed twice in a row (`jmp $`, a taken
+        // `jcc $`: nothing it reads changes) would trap here for ever, or
+        // until the buffer fills; LOOP counts RCX down.
+        if again
+            && t.0[..t.1].contains(&rip)
+            && !matches!(
+                insn.mnemonic(),
+                Mnemonic::Loop | Mnemonic::Loope | Mnemonic::Loopne
+            )
+        {
+            return Err(E_SPIN);
+        }
         Ok(t)
     }
 
-    fn fail(&mut self, code: u64, pc: u64) {
-        self.tracing = false;
-        // SAFETY: the header words lie in the buffer.
+    /// Ends the child on a stepping error, which the header reports to
+    /// the parent with its pc. Running the rest of the case untraced could
+    /// hang (after a `jmp $`) and would prove nothing.
+    fn fail(&mut self, code: u64, pc: u64) -> ! {
+        // SAFETY: the header words lie in the buffer; `_exit` is
+        // async-signal-safe and skips the parent's exit code.
         unsafe {
-            if self.buf.add(1).read() == 0 {
-                self.buf.add(1).write(code);
-                self.buf.add(2).write(pc);
-            }
+            self.buf.write(self.len as u64);
+            self.buf.add(1).write(code);
+            self.buf.add(2).write(pc);
+            libc::_exit(EXIT_FAILED_STEP)
         }
     }
 }
@@ -410,20 +435,15 @@ extern "C" fn on_trap(_sig: libc::c_int, _info: *mut libc::siginfo_t, ctx: *mut 
             st.tracing = true;
             if let Err(e) = st.push(crate::trace::REGION) {
                 st.fail(e, after);
-                return;
             }
             after
         };
         if !st.tracing {
             st.fail(E_STRAY, rip);
-            return;
         }
         let (targets, n) = match st.step(g, rip) {
             Ok(t) => t,
-            Err(e) => {
-                st.fail(e, rip);
-                return;
-            }
+            Err(e) => st.fail(e, rip),
         };
         let mut k = 0;
         while k < n {
@@ -500,27 +520,9 @@ fn child(case: &Case, variant: u32, buf: *mut u64, exec: &[(u64, u64)], alt: *mu
     }
 }
 
-/// Waits for our child `pid` to terminate (retrying when a signal
-/// interrupts the wait) and returns its wait status.
-fn wait_child(pid: libc::pid_t) -> Result<libc::c_int, String> {
-    loop {
-        let mut status = 0;
-        // SAFETY: waits for our own child; `status` is a valid int.
-        let r = unsafe { libc::waitpid(pid, &mut status, 0) };
-        if r == pid {
-            return Ok(status);
-        }
-        let e = std::io::Error::last_os_error();
-        if r < 0 && e.kind() == std::io::ErrorKind::Interrupted {
-            continue;
-        }
-        return Err(format!("waitpid: {e}"));
-    }
-}
-
 /// Runs `case` once per variant (1..=variants), each in a child that steps
 /// itself, and returns their traces.
-pub fn trace_case(case: &Case, variants: u32) -> Result<Vec<Trace>, String> {
+pub fn trace_case(case: &Case, variants: u32, timeout: Duration) -> Result<Vec<Trace>, String> {
     let n = variants as usize;
     if !(2..=MAX_VARIANTS).contains(&n) {
         return Err(format!("between 2 and {MAX_VARIANTS} variants"));
@@ -562,24 +564,39 @@ pub fn trace_case(case: &Case, variants: u32) -> Result<Vec<Trace>, String> {
         }
         pids[v] = pid;
     }
+    let deadline = match Deadline::new(timeout) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            result = result.and(Err(e));
+            None
+        }
+    };
     let mut traces = Vec::new();
     for (v, (map, &pid)) in maps.into_iter().zip(&pids).enumerate() {
         if pid == 0 {
             continue;
         }
         let variant = v + 1;
-        let status = match wait_child(pid) {
-            Ok(s) => s,
+        let Some(deadline) = deadline.as_ref().filter(|_| result.is_ok()) else {
+            // After an error: this child's trace is not needed.
+            kill_and_reap(pid);
+            continue;
+        };
+        let status = match deadline.wait(pid, 0) {
+            Ok(Some((_, s))) => s,
+            Ok(None) => {
+                kill_and_reap(pid);
+                result = Err(format!(
+                    "variant {variant}: not finished after {} s, killed (a hang, or raise --timeout)",
+                    deadline.timeout().as_secs()
+                ));
+                continue;
+            }
             Err(e) => {
-                if result.is_ok() {
-                    result = Err(format!("variant {variant}: {e}"));
-                }
+                result = Err(format!("variant {variant}: {e}"));
                 continue;
             }
         };
-        if result.is_err() {
-            continue;
-        }
         if libc::WIFSIGNALED(status) {
             result = Err(format!(
                 "variant {variant}: killed by signal {}",
@@ -591,8 +608,9 @@ pub fn trace_case(case: &Case, variants: u32) -> Result<Vec<Trace>, String> {
             result = Err(format!("variant {variant}: wait status {status:#x}"));
             continue;
         }
-        match libc::WEXITSTATUS(status) {
-            0 => {}
+        let code = libc::WEXITSTATUS(status);
+        match code {
+            0 | EXIT_FAILED_STEP => {}
             4 => result = Err(format!("variant {variant}: the case panicked")),
             5 => result = Err(format!("variant {variant}: cannot set up the stepping")),
             c => result = Err(format!("variant {variant}: exit status {c}")),
@@ -600,11 +618,15 @@ pub fn trace_case(case: &Case, variants: u32) -> Result<Vec<Trace>, String> {
         if result.is_err() {
             continue;
         }
-        // Only now, the child having exited normally, is its header final.
+        // Only now, the child having exited normally (or on a stepping
+        // error), is its header final.
         // SAFETY: the child has exited; its buffer holds `len` record words
         // after the header.
         let buf = map.ptr.cast::<u64>();
-        let (len, err, at) = unsafe { (*buf, *buf.add(1), *buf.add(2)) };
+        let (len, mut err, at) = unsafe { (*buf, *buf.add(1), *buf.add(2)) };
+        if code == EXIT_FAILED_STEP && err == 0 {
+            err = u64::MAX;
+        }
         if err != 0 {
             let what = match err {
                 E_FULL => "the trace buffer is full",
@@ -613,6 +635,9 @@ pub fn trace_case(case: &Case, variants: u32) -> Result<Vec<Trace>, String> {
                 E_FLOW => "an instruction whose successor cannot be found",
                 E_STRAY => "an unexpected breakpoint (or the region did not close)",
                 E_CACHE => "the decoded-instruction table is full",
+                E_SPIN => {
+                    "a branch to itself, taken again (jmp $ or the like): it would spin forever"
+                }
                 _ => "unknown",
             };
             result = Err(format!(
