@@ -479,7 +479,7 @@ fn run_trace(mut args: Vec<String>) -> Outcome {
     let mut clean = true;
     for c in selected {
         let t0 = std::time::Instant::now();
-        let traces = tracer(c, variants, timeout)?;
+        let traces = tracer(c, variants, timeout, &sym).map_err(|e| format!("{}: {e}", c.name))?;
         clean &= compare(c.name, &traces, &sym)?;
         eprintln!(
             "ct-check trace: {}: {} variants, {} regions, {} instructions each ({:.1} s)",

@@ -14,7 +14,9 @@
 //! debug trap in the child).
 
 use crate::cases::Case;
-use crate::trace::{ADDR_MASK, MEM, REGION, Symbolize, Trace, UNRECORDABLE};
+use crate::trace::{
+    ADDR_MASK, MEM, REGION, Symbolize, Trace, UNRECORDABLE, describe_pc, last_recorded, signal_name,
+};
 use crate::wait::{Deadline, kill_and_reap};
 use iced_x86::{
     Decoder, DecoderOptions, Instruction, InstructionInfoFactory, InstructionInfoOptions, OpAccess,
@@ -234,7 +236,12 @@ struct Child {
 
 /// Runs `case` once per variant (1..=variants), each in a traced child,
 /// and returns their traces.
-pub fn trace_case(case: &Case, variants: u32, timeout: Duration) -> Result<Vec<Trace>, String> {
+pub fn trace_case(
+    case: &Case,
+    variants: u32,
+    timeout: Duration,
+    sym: &dyn Symbolize,
+) -> Result<Vec<Trace>, String> {
     let n = variants as usize;
     if !(2..=MAX_VARIANTS).contains(&n) {
         return Err(format!("between 2 and {MAX_VARIANTS} variants"));
@@ -269,7 +276,7 @@ pub fn trace_case(case: &Case, variants: u32, timeout: Duration) -> Result<Vec<T
             done: false,
         })
         .collect();
-    let result = Deadline::new(timeout).and_then(|d| drive(&mut kids, &d));
+    let result = Deadline::new(timeout).and_then(|d| drive(&mut kids, &d, sym));
     // On an error, the children still running (only those: the pids of
     // the reaped ones may have been reused).
     let running: Vec<libc::pid_t> = kids.iter().filter(|k| !k.done).map(|k| k.pid).collect();
@@ -278,16 +285,28 @@ pub fn trace_case(case: &Case, variants: u32, timeout: Duration) -> Result<Vec<T
     Ok(kids.into_iter().map(|k| Trace::from_vec(k.trace)).collect())
 }
 
-fn drive(kids: &mut [Child], deadline: &Deadline) -> Result<(), String> {
+/// The last instruction address in record words.
+fn last_pc(words: &[u64]) -> Option<u64> {
+    words.iter().rev().copied().find(|&w| w & MEM == 0)
+}
+
+fn drive(kids: &mut [Child], deadline: &Deadline, sym: &dyn Symbolize) -> Result<(), String> {
     let mut dec = Decoders {
         cache: HashMap::new(),
         info: InstructionInfoFactory::new(),
     };
     while kids.iter().any(|k| !k.done) {
         let Some((pid, status)) = deadline.wait(-1, libc::__WALL)? else {
+            let last: Vec<String> = kids
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| !k.done)
+                .map(|(v, k)| format!("variant {}{}", v + 1, last_recorded(last_pc(&k.trace), sym)))
+                .collect();
             return Err(format!(
-                "not finished after {} s, killed (a hang, or raise --timeout)",
-                deadline.timeout().as_secs()
+                "not finished after {} s, killed (a hang, or raise --timeout): {}",
+                deadline.timeout().as_secs(),
+                last.join("\n  ")
             ));
         };
         let Some((v, k)) = kids.iter_mut().enumerate().find(|(_, k)| k.pid == pid) else {
@@ -298,8 +317,9 @@ fn drive(kids: &mut [Child], deadline: &Deadline) -> Result<(), String> {
             k.done = true;
             if libc::WIFSIGNALED(status) {
                 return Err(format!(
-                    "variant {variant}: killed by signal {}",
-                    libc::WTERMSIG(status)
+                    "variant {variant}: killed by {}{}",
+                    signal_name(libc::WTERMSIG(status)),
+                    last_recorded(last_pc(&k.trace), sym)
                 ));
             }
             match libc::WEXITSTATUS(status) {
@@ -347,8 +367,9 @@ fn drive(kids: &mut [Child], deadline: &Deadline) -> Result<(), String> {
             (s, true) => {
                 let r = regs(pid)?;
                 return Err(format!(
-                    "variant {variant}: signal {s} inside a trace region at pc {:#x}",
-                    r.rip
+                    "variant {variant}: {} inside a trace region, at {}",
+                    signal_name(s),
+                    describe_pc(r.rip, sym)
                 ));
             }
         }

@@ -12,7 +12,7 @@
 //! arguments and environment have the same lengths in every variant), so
 //! the variants' addresses are comparable.
 
-use crate::trace::{ExeSymbolizer, Trace};
+use crate::trace::{ExeSymbolizer, Trace, last_recorded};
 use crate::{Outcome, take_opt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -165,9 +165,24 @@ pub fn run(mut args: Vec<String>) -> Outcome {
         let statuses = children
             .wait_all(t0 + timeout)
             .map_err(|e| e.describe(c.name, timeout))?;
-        for (v, st) in (1..=variants).zip(statuses) {
+        let symbolizer = |start: u64| ExeSymbolizer {
+            exe: exe.clone(),
+            bias: if elf.pie {
+                start.wrapping_sub(code_start)
+            } else {
+                0
+            },
+            tool: tool.clone(),
+        };
+        for ((v, st), f) in (1..=variants).zip(statuses).zip(&files) {
             if !st.success() {
-                return Err(format!("{}: variant {v} under qemu: {st}", c.name));
+                // The plugin writes its file out when the guest exits,
+                // also on a fatal signal.
+                let last = match Trace::from_plugin_file(f) {
+                    Ok((t, start)) => last_recorded(t.last_pc(), &symbolizer(start)),
+                    Err(_) => String::new(),
+                };
+                return Err(format!("{}: variant {v} under qemu: {st}{last}", c.name));
             }
         }
         let mut traces = Vec::new();
@@ -177,25 +192,16 @@ pub fn run(mut args: Vec<String>) -> Outcome {
             start = s;
             traces.push(t);
         }
-        let bias = if elf.pie {
-            start.wrapping_sub(code_start)
-        } else {
-            0
-        };
+        let sym = symbolizer(start);
         // Each region opens with trace_begin's marker: with the right bias
         // its address holds `hint #0x7e`.
         if let Some(pc) = traces[0].first_pc()
-            && elf.word_at(pc.wrapping_sub(bias)) != Some(HINT_START)
+            && elf.word_at(pc.wrapping_sub(sym.bias)) != Some(HINT_START)
         {
             eprintln!(
                 "ct-check qemu-trace: the load address is off: the functions named below may be wrong"
             );
         }
-        let sym = ExeSymbolizer {
-            exe: exe.clone(),
-            bias,
-            tool: tool.clone(),
-        };
         let same = crate::compare(c.name, &traces, &sym)?;
         clean &= same;
         eprintln!(

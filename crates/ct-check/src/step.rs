@@ -25,7 +25,7 @@
 
 use crate::cases::Case;
 use crate::ptrace::MAX_VARIANTS;
-use crate::trace::Trace;
+use crate::trace::{Symbolize, Trace, describe_pc, last_recorded, signal_name};
 use crate::wait::{Deadline, kill_and_reap};
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicU8, Ordering};
@@ -35,8 +35,10 @@ use std::time::Duration;
 /// Words per child trace buffer (virtual; pages are touched as needed).
 const BUF_WORDS: usize = 1 << 26;
 /// Header words of a trace buffer: the number of record words, an error
-/// code, the pc where the error happened.
+/// code, the pc where the error happened, the last pc recorded.
 const HEADER: usize = 4;
+/// The header word with the last pc recorded.
+const H_LAST: usize = 3;
 /// Decoded-instruction table: 2^CACHE_BITS entries.
 const CACHE_BITS: u32 = 17;
 const MAX_EXEC: usize = 64;
@@ -306,6 +308,9 @@ impl State {
             return Ok(([0; 2], 0));
         }
         self.push(rip)?;
+        // SAFETY: the header lies in the buffer. The last pc, for the
+        // parent when the child dies.
+        unsafe { self.buf.add(H_LAST).write(rip) };
         let again = self.last == rip;
         self.last = rip;
         if insn.is_vsib() {
@@ -522,7 +527,12 @@ fn child(case: &Case, variant: u32, buf: *mut u64, exec: &[(u64, u64)], alt: *mu
 
 /// Runs `case` once per variant (1..=variants), each in a child that steps
 /// itself, and returns their traces.
-pub fn trace_case(case: &Case, variants: u32, timeout: Duration) -> Result<Vec<Trace>, String> {
+pub fn trace_case(
+    case: &Case,
+    variants: u32,
+    timeout: Duration,
+    sym: &dyn Symbolize,
+) -> Result<Vec<Trace>, String> {
     let n = variants as usize;
     if !(2..=MAX_VARIANTS).contains(&n) {
         return Err(format!("between 2 and {MAX_VARIANTS} variants"));
@@ -577,6 +587,13 @@ pub fn trace_case(case: &Case, variants: u32, timeout: Duration) -> Result<Vec<T
             continue;
         }
         let variant = v + 1;
+        // SAFETY: the header lies in the buffer; the child writes the word
+        // (a u64, written whole) while it runs, and is dead when this is
+        // called.
+        let last = || {
+            let pc = unsafe { map.ptr.cast::<u64>().add(H_LAST).read_volatile() };
+            last_recorded((pc != 0).then_some(pc), sym)
+        };
         let Some(deadline) = deadline.as_ref().filter(|_| result.is_ok()) else {
             // After an error: this child's trace is not needed.
             kill_and_reap(pid);
@@ -587,8 +604,9 @@ pub fn trace_case(case: &Case, variants: u32, timeout: Duration) -> Result<Vec<T
             Ok(None) => {
                 kill_and_reap(pid);
                 result = Err(format!(
-                    "variant {variant}: not finished after {} s, killed (a hang, or raise --timeout)",
-                    deadline.timeout().as_secs()
+                    "variant {variant}: not finished after {} s, killed (a hang, or raise --timeout){}",
+                    deadline.timeout().as_secs(),
+                    last()
                 ));
                 continue;
             }
@@ -599,8 +617,9 @@ pub fn trace_case(case: &Case, variants: u32, timeout: Duration) -> Result<Vec<T
         };
         if libc::WIFSIGNALED(status) {
             result = Err(format!(
-                "variant {variant}: killed by signal {}",
-                libc::WTERMSIG(status)
+                "variant {variant}: killed by {}{}",
+                signal_name(libc::WTERMSIG(status)),
+                last()
             ));
             continue;
         }
@@ -641,7 +660,8 @@ pub fn trace_case(case: &Case, variants: u32, timeout: Duration) -> Result<Vec<T
                 _ => "unknown",
             };
             result = Err(format!(
-                "variant {variant}: stepping failed at pc {at:#x}: {what}"
+                "variant {variant}: stepping failed: {what}, at {}",
+                describe_pc(at, sym)
             ));
             continue;
         }

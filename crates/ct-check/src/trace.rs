@@ -88,6 +88,11 @@ impl Trace {
         self.words().iter().copied().find(|&w| is_pc(w))
     }
 
+    /// The address of the last instruction recorded.
+    pub fn last_pc(&self) -> Option<u64> {
+        self.words().iter().rev().copied().find(|&w| is_pc(w))
+    }
+
     /// The address of the first instruction whose memory addresses could
     /// not be recorded (a gather or scatter), if any.
     pub fn unrecordable_pc(&self) -> Option<u64> {
@@ -202,6 +207,36 @@ pub fn first_difference(a: &Trace, b: &Trace) -> Option<Difference> {
 pub trait Symbolize {
     /// A one-line description of `pc`.
     fn describe(&self, pc: u64) -> String;
+}
+
+/// `pc` and where it is, for messages.
+pub fn describe_pc(pc: u64, sym: &dyn Symbolize) -> String {
+    format!("pc {pc:#x}\n      in {}", sym.describe(pc))
+}
+
+/// The last instruction a failed run recorded, for messages.
+pub fn last_recorded(pc: Option<u64>, sym: &dyn Symbolize) -> String {
+    match pc {
+        Some(pc) => format!("; the last instruction traced: {}", describe_pc(pc, sym)),
+        None => "; no instruction was traced".into(),
+    }
+}
+
+/// A signal's name, for messages (Linux numbers).
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+pub fn signal_name(sig: i32) -> String {
+    let name = match sig {
+        4 => "SIGILL",
+        5 => "SIGTRAP",
+        6 => "SIGABRT",
+        7 => "SIGBUS",
+        8 => "SIGFPE",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        15 => "SIGTERM",
+        _ => return format!("signal {sig}"),
+    };
+    format!("signal {sig} ({name})")
 }
 
 /// Describes a difference between the traces of variants `va` and `vb`.
