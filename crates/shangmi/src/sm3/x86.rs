@@ -205,15 +205,6 @@ fn expand(w4: __m128i, w3: __m128i, w2: __m128i, w1: __m128i, rol8: __m128i) -> 
     _mm_xor_si128(r, p1(u, rol8))
 }
 
-/// Reads a word the vector unit stored. A volatile read, so that the
-/// compiler does not forward the vector store to `vpextrd` extractions
-/// (two micro-ops each) but leaves a load folded into the `add` that uses it.
-#[inline(always)]
-fn word(x: &u32) -> u32 {
-    // SAFETY: `x` is a valid, aligned reference.
-    unsafe { core::ptr::read_volatile(x) }
-}
-
 /// One round (see `compress.rs`) in assembly: B and F rotate in place, D
 /// accumulates TT1 and H accumulates TT2 and then P0, so that D becomes
 /// the new A and H the new E with no register moves. `LATE` selects
@@ -224,7 +215,7 @@ fn word(x: &u32) -> u32 {
 /// expansion (vector code) between the rounds.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn round<const LATE: bool, const TJ: u32>(
+fn round<const LATE: bool, const TJ: u32, const OW: usize, const OWP: usize>(
     a: u32,
     b: &mut u32,
     c: u32,
@@ -233,22 +224,22 @@ fn round<const LATE: bool, const TJ: u32>(
     f: &mut u32,
     g: u32,
     h: &mut u32,
-    w: u32,
-    wp: u32,
+    ws: &[[u32; 4]; 33],
 ) {
     macro_rules! round_asm {
         ($ff:expr, $gg:expr) => {
-            // SAFETY: register arithmetic only (BMI1 `andn` and BMI2 `rorx`:
-            // the caller runs only with BMI1 and BMI2 detected).
+            // SAFETY: reads two words of `ws` (the offsets are below its
+            // size: `four!` in `compress_block`); BMI1 `andn` and BMI2
+            // `rorx`: the caller runs only with BMI1 and BMI2 detected.
             unsafe {
                 core::arch::asm!(
                     "rorx {t0:e}, {a:e}, 20",
                     "lea {t1:e}, [{t0:r} + {e:r} + {k}]",
                     "rorx {t1:e}, {t1:e}, 25",
-                    "add {h:e}, {w:e}",
+                    "add {h:e}, dword ptr [{ws} + {ow}]",
                     "add {h:e}, {t1:e}",
                     "xor {t0:e}, {t1:e}",
-                    "add {d:e}, {wp:e}",
+                    "add {d:e}, dword ptr [{ws} + {owp}]",
                     $ff,
                     "add {d:e}, {t1:e}",
                     $gg,
@@ -268,13 +259,14 @@ fn round<const LATE: bool, const TJ: u32>(
                     f = inout(reg) *f,
                     g = in(reg) g,
                     h = inout(reg) *h,
-                    w = in(reg) w,
-                    wp = in(reg) wp,
+                    ws = in(reg) ws.as_ptr(),
+                    ow = const OW,
+                    owp = const OWP,
                     k = const TJ as i32,
                     t0 = out(reg) _,
                     t1 = out(reg) _,
                     t2 = out(reg) _,
-                    options(pure, nomem, nostack),
+                    options(pure, readonly, nostack),
                 );
             }
         };
@@ -321,21 +313,21 @@ fn compress_block<E: Expand>(v: &mut [u32; 8], block: &[u8; 64]) {
     // wv[m] = W_4m..W_4m+3 in a vector register; w and wp hold the words
     // (W and W') for the scalar rounds.
     let mut wv = [_mm_setzero_si128(); 17];
-    let mut w = [[0u32; 4]; 17];
-    let mut wp = [[0u32; 4]; 16];
+    // ws[m] = W_4m..W_4m+3 (m < 17), ws[17 + m] = W'_4m..W'_4m+3.
+    let mut ws = [[0u32; 4]; 33];
     for m in 0..4 {
         wv[m] = _mm_shuffle_epi8(load(&chunks[m]), bswap);
-        store(&mut w[m], wv[m]);
+        store(&mut ws[m], wv[m]);
     }
     macro_rules! expand {
         ($m:literal) => {
             wv[$m] = E::expand(wv[$m - 4], wv[$m - 3], wv[$m - 2], wv[$m - 1], rol8);
-            store(&mut w[$m], wv[$m]);
+            store(&mut ws[$m], wv[$m]);
         };
     }
     macro_rules! wprime {
         ($m:literal) => {
-            store(&mut wp[$m], _mm_xor_si128(wv[$m], wv[$m + 1]));
+            store(&mut ws[17 + $m], _mm_xor_si128(wv[$m], wv[$m + 1]));
         };
     }
     expand!(4);
@@ -348,53 +340,17 @@ fn compress_block<E: Expand>(v: &mut [u32; 8], block: &[u8; 64]) {
     // Rounds 4m..4m+3; the variables trade places instead of moving.
     macro_rules! four {
         ($m:literal, $late:literal) => {
-            round::<$late, { T[4 * $m] }>(
-                a,
-                &mut b,
-                c,
-                &mut d,
-                e,
-                &mut f,
-                g,
-                &mut h,
-                word(&w[$m][0]),
-                word(&wp[$m][0]),
+            round::<$late, { T[4 * $m] }, { 16 * $m + 4 * 0 }, { 16 * (17 + $m) + 4 * 0 }>(
+                a, &mut b, c, &mut d, e, &mut f, g, &mut h, &ws,
             );
-            round::<$late, { T[4 * $m + 1] }>(
-                d,
-                &mut a,
-                b,
-                &mut c,
-                h,
-                &mut e,
-                f,
-                &mut g,
-                word(&w[$m][1]),
-                word(&wp[$m][1]),
+            round::<$late, { T[4 * $m + 1] }, { 16 * $m + 4 * 1 }, { 16 * (17 + $m) + 4 * 1 }>(
+                d, &mut a, b, &mut c, h, &mut e, f, &mut g, &ws,
             );
-            round::<$late, { T[4 * $m + 2] }>(
-                c,
-                &mut d,
-                a,
-                &mut b,
-                g,
-                &mut h,
-                e,
-                &mut f,
-                word(&w[$m][2]),
-                word(&wp[$m][2]),
+            round::<$late, { T[4 * $m + 2] }, { 16 * $m + 4 * 2 }, { 16 * (17 + $m) + 4 * 2 }>(
+                c, &mut d, a, &mut b, g, &mut h, e, &mut f, &ws,
             );
-            round::<$late, { T[4 * $m + 3] }>(
-                b,
-                &mut c,
-                d,
-                &mut a,
-                f,
-                &mut g,
-                h,
-                &mut e,
-                word(&w[$m][3]),
-                word(&wp[$m][3]),
+            round::<$late, { T[4 * $m + 3] }, { 16 * $m + 4 * 3 }, { 16 * (17 + $m) + 4 * 3 }>(
+                b, &mut c, d, &mut a, f, &mut g, h, &mut e, &ws,
             );
         };
     }
