@@ -9,6 +9,7 @@
 //! instruction. It must be installed before anything in the process asks
 //! for CPU features (std's and `cpufeatures`' detection cache the answer).
 
+use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicU32, Ordering};
 
 const ARCH_GET_CPUID: libc::c_int = 0x1011;
@@ -49,6 +50,24 @@ const FEATURES: &[(&str, &[(&AtomicU32, u32)])] = &[
     ("pclmulqdq", &[(&L1_ECX, 1 << 1)]),
 ];
 
+/// The SIGSEGV action before ours (std's, which reports a stack overflow),
+/// for the faults that are not a CPUID.
+struct Previous(UnsafeCell<Option<libc::sigaction>>);
+// SAFETY: written once by `hide` before the handler is installed, only
+// read afterwards (by the handler).
+unsafe impl Sync for Previous {}
+static PREVIOUS: Previous = Previous(UnsafeCell::new(None));
+
+/// Ends the process from the handler with a message (only
+/// async-signal-safe calls).
+fn die(msg: &[u8]) -> ! {
+    // SAFETY: write(2) and _exit are async-signal-safe; `msg` is readable.
+    unsafe {
+        libc::write(2, msg.as_ptr().cast(), msg.len());
+        libc::_exit(2)
+    }
+}
+
 fn set_faulting(on: bool) -> bool {
     // SAFETY: arch_prctl(ARCH_SET_CPUID) takes an integer argument.
     unsafe {
@@ -64,23 +83,37 @@ extern "C" fn on_segv(_sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut l
     const SI_KERNEL: libc::c_int = 0x80;
     // SAFETY: the kernel passes a valid siginfo_t and ucontext_t to an
     // SA_SIGINFO handler; a faulting CPUID is reported with SI_KERNEL, and
-    // then RIP points at the two bytes 0f a2 of the instruction that
-    // faulted, in mapped code.
+    // then RIP points at the instruction that faulted, in mapped code
+    // (checked for the two bytes 0f a2 of CPUID only then). PREVIOUS was
+    // written before this handler was installed.
     unsafe {
         let uc = &mut *ctx.cast::<libc::ucontext_t>();
         let g = &mut uc.uc_mcontext.gregs;
         let rip = g[libc::REG_RIP as usize] as u64;
         if (*info).si_code != SI_KERNEL || *(rip as *const [u8; 2]) != [0x0f, 0xa2] {
-            // Not a CPUID: the default action, when the fault repeats.
-            libc::signal(libc::SIGSEGV, libc::SIG_DFL);
+            // Not a CPUID (a stack overflow, a bad pointer): the previous
+            // action takes over, and meets the fault when the instruction
+            // runs again on return.
+            match (*PREVIOUS.0.get()).as_ref() {
+                Some(p)
+                    if p.sa_sigaction != libc::SIG_IGN
+                        && libc::sigaction(libc::SIGSEGV, p, core::ptr::null_mut()) == 0 => {}
+                _ => {
+                    libc::signal(libc::SIGSEGV, libc::SIG_DFL);
+                }
+            }
             return;
         }
         let leaf = g[libc::REG_RAX as usize] as u32;
         let sub = g[libc::REG_RCX as usize] as u32;
-        set_faulting(false);
+        if !set_faulting(false) {
+            die(b"ct-check: CPUID faulting cannot be turned off to answer a CPUID\n");
+        }
         #[allow(unused_unsafe)]
         let r = core::arch::x86_64::__cpuid_count(leaf, sub);
-        set_faulting(true);
+        if !set_faulting(true) {
+            die(b"ct-check: CPUID faulting cannot be turned back on: features would show\n");
+        }
         let (mut a, mut b, mut c, mut d) = (r.eax, r.ebx, r.ecx, r.edx);
         match (leaf, sub) {
             (1, _) => c &= !L1_ECX.load(Ordering::Relaxed),
@@ -119,12 +152,23 @@ pub fn hide(features: &str) -> Result<(), String> {
     if unsafe { libc::syscall(libc::SYS_arch_prctl, ARCH_GET_CPUID, 0) } < 0 {
         return Err("this kernel has no CPUID faulting (arch_prctl ARCH_GET_CPUID)".into());
     }
-    // SAFETY: installs a handler for SIGSEGV; `sa` is fully initialized.
+    // SAFETY: reads the current SIGSEGV action into PREVIOUS (no handler
+    // of ours reads it yet), then installs ours; `sa` is fully
+    // initialized. SA_ONSTACK, as std's own handler has: a stack overflow
+    // is a SIGSEGV too, and can only be handled on the alternate stack.
     unsafe {
-        let mut sa: libc::sigaction = core::mem::zeroed();
-        sa.sa_sigaction =
+        let mut prev: libc::sigaction = core::mem::zeroed();
+        if libc::sigaction(libc::SIGSEGV, core::ptr::null(), &mut prev) != 0 {
+            return Err(format!("sigaction: {}", std::io::Error::last_os_error()));
+        }
+        let installed =
             on_segv as extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) as usize;
-        sa.sa_flags = libc::SA_SIGINFO;
+        if prev.sa_sigaction != installed {
+            *PREVIOUS.0.get() = Some(prev);
+        }
+        let mut sa: libc::sigaction = core::mem::zeroed();
+        sa.sa_sigaction = installed;
+        sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
         libc::sigemptyset(&mut sa.sa_mask);
         if libc::sigaction(libc::SIGSEGV, &sa, core::ptr::null_mut()) != 0 {
             return Err(format!("sigaction: {}", std::io::Error::last_os_error()));
