@@ -31,6 +31,13 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 #define BUF_WORDS (1u << 16)
 
 static FILE *out;
+
+/* Messages go to stderr: qemu_plugin_outs writes to QEMU's log, which
+ * shows only with -d plugin. */
+static void say(const char *msg)
+{
+    fputs(msg, stderr);
+}
 static int recording;
 static int header_written;
 static uint64_t buf[BUF_WORDS];
@@ -39,7 +46,7 @@ static size_t nbuf;
 static void flush(void)
 {
     if (nbuf && fwrite(buf, 8, nbuf, out) != nbuf) {
-        qemu_plugin_outs("ct-trace: write failed\n");
+        say("ct-trace: write failed\n");
         exit(2);
     }
     nbuf = 0;
@@ -60,7 +67,7 @@ static void on_start(unsigned int vcpu, void *ud)
     if (!header_written) {
         uint64_t start = qemu_plugin_start_code();
         if (fwrite("CTTRACE1", 1, 8, out) != 8 || fwrite(&start, 8, 1, out) != 1) {
-            qemu_plugin_outs("ct-trace: write failed\n");
+            say("ct-trace: write failed\n");
             exit(2);
         }
         header_written = 1;
@@ -126,14 +133,29 @@ static void on_atexit(qemu_plugin_id_t id, void *ud)
     (void)ud;
     flush();
     if (fclose(out) != 0) {
-        qemu_plugin_outs("ct-trace: close failed\n");
+        say("ct-trace: close failed\n");
     }
 }
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc,
                                            char **argv)
 {
-    (void)info;
+    /* The declarations in qemu-plugin-api.h are API version 1's: refuse
+     * any QEMU whose current API is another (see there). */
+    if (info->version.cur != QEMU_PLUGIN_VERSION || info->version.min > QEMU_PLUGIN_VERSION) {
+        char msg[256];
+        snprintf(msg, sizeof msg,
+                 "ct-trace: built for the QEMU plugin API version %d (QEMU 6.0 to 8.2, checked "
+                 "with 7.2), but this QEMU's is version %d (oldest supported %d): refusing to "
+                 "load; the API changed (qemu_plugin_insn_data in version 3, QEMU 9)\n",
+                 QEMU_PLUGIN_VERSION, info->version.cur, info->version.min);
+        say(msg);
+        return 1;
+    }
+    if (info->system_emulation || !info->target_name || strcmp(info->target_name, "aarch64") != 0) {
+        say("ct-trace: for qemu-aarch64 (user mode) only\n");
+        return 1;
+    }
     const char *path = NULL;
     for (int i = 0; i < argc; i++) {
         if (strncmp(argv[i], "out=", 4) == 0) {
@@ -141,12 +163,12 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         }
     }
     if (!path) {
-        qemu_plugin_outs("ct-trace: usage: -plugin file=ct-trace.so,out=FILE\n");
+        say("ct-trace: usage: -plugin file=ct-trace.so,out=FILE\n");
         return 1;
     }
     out = fopen(path, "wb");
     if (!out) {
-        qemu_plugin_outs("ct-trace: cannot open the output file\n");
+        say("ct-trace: cannot open the output file\n");
         return 1;
     }
     qemu_plugin_register_vcpu_tb_trans_cb(id, on_tb);

@@ -2,8 +2,16 @@
  * QEMU_PLUGIN_VERSION 1, as in QEMU 7.2) that ct-trace.c uses, declared
  * here because Debian's qemu packages ship no plugin header. The functions
  * are exported by the qemu-aarch64 binary and resolved when it loads the
- * plugin. Only the declarations ct-trace.c needs; their prototypes and the
- * enum values follow QEMU 7.2. */
+ * plugin. Only the declarations ct-trace.c needs; their prototypes, the
+ * enum values and the layout of qemu_info_t follow QEMU 7.2.
+ *
+ * These hand-written prototypes are right for API version 1 only (QEMU 6.0
+ * to 8.2): version 2 (QEMU 9) removed functions, and version 3 changed
+ * qemu_plugin_insn_data to copy the bytes into a buffer instead of
+ * returning a pointer, which this header cannot express. So ct-trace.c
+ * refuses to load unless the running QEMU reports version 1 as current
+ * (info->version.cur); a newer QEMU needs its own header (and the calls
+ * adapted), not this one. */
 #ifndef CT_QEMU_PLUGIN_API_H
 #define CT_QEMU_PLUGIN_API_H
 
@@ -16,8 +24,23 @@
 
 typedef uint64_t qemu_plugin_id_t;
 
-/* Passed to qemu_plugin_install; ct-trace.c does not look inside. */
-typedef struct qemu_info_t qemu_info_t;
+/* Passed to qemu_plugin_install: the guest architecture, the plugin API
+ * versions the running QEMU supports (the oldest and the current one), and
+ * whether it emulates a whole system. */
+typedef struct qemu_info_t {
+    const char *target_name;
+    struct {
+        int min;
+        int cur;
+    } version;
+    bool system_emulation;
+    union {
+        struct {
+            int smp_vcpus;
+            int max_vcpus;
+        } system;
+    };
+} qemu_info_t;
 
 struct qemu_plugin_tb;
 struct qemu_plugin_insn;
@@ -61,6 +84,5 @@ uint64_t qemu_plugin_insn_vaddr(const struct qemu_plugin_insn *insn);
 /* User mode: where the guest executable's code starts (the lowest address
  * of its executable segments; valid once the guest runs). */
 uint64_t qemu_plugin_start_code(void);
-void qemu_plugin_outs(const char *string);
 
 #endif
