@@ -88,6 +88,8 @@ static VARIANT: AtomicU32 = AtomicU32::new(0);
 static SECRET_CALLS: AtomicU64 = AtomicU64::new(0);
 /// What [`trace_begin`] and [`trace_end`] do (a [`Markers`]).
 static MARKERS: AtomicU8 = AtomicU8::new(0);
+/// Counts [`trace_begin`] calls, in every mode (see [`run_case`]).
+static REGIONS: AtomicU32 = AtomicU32::new(0);
 
 /// How the trace markers show themselves to the tracer.
 #[derive(Clone, Copy)]
@@ -162,7 +164,43 @@ pub fn public<T: ?Sized>(v: &T) {
 /// every instruction and memory access. See the rule in `cases.rs`.
 #[inline(never)]
 pub fn trace_begin() {
+    REGIONS.fetch_add(1, Ordering::Relaxed);
     marker(true);
+}
+
+/// Runs a case: each of its operations must have the outcome the case
+/// expects, and it must open as many trace regions as it declares (a case
+/// that returned early would check less than it claims).
+pub fn run_case(c: &cases::Case) -> Result<(), String> {
+    REGIONS.store(0, Ordering::Relaxed);
+    (c.run)()?;
+    let n = REGIONS.load(Ordering::Relaxed) as usize;
+    if n != c.regions {
+        return Err(format!("{n} trace regions opened, {} expected", c.regions));
+    }
+    Ok(())
+}
+
+/// The exit status of a traced child whose case failed ([`run_case`]).
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+pub const EXIT_CASE_FAILED: i32 = 7;
+
+/// Runs a case in a forked, traced child with `markers` on, and returns
+/// the child's exit status: 0; [`EXIT_CASE_FAILED`], after saying why; 4
+/// when it panicked.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+pub fn run_traced(c: &cases::Case, markers: Markers) -> i32 {
+    set_markers(markers);
+    let r = std::panic::catch_unwind(|| run_case(c));
+    set_markers(Markers::None);
+    match r {
+        Ok(Ok(())) => 0,
+        Ok(Err(e)) => {
+            eprintln!("ct-check: {}: variant {}: {e}", c.name, variant());
+            EXIT_CASE_FAILED
+        }
+        Err(_) => 4,
+    }
 }
 
 /// Closes a trace region.
@@ -418,7 +456,7 @@ fn run_plain(args: Vec<String>) -> Outcome {
     check_kernels()?;
     for c in select(&args)? {
         eprintln!("ct-check: {}", c.name);
-        (c.run)();
+        run_case(c).map_err(|e| format!("{}: {e}", c.name))?;
     }
     Ok(true)
 }
@@ -440,11 +478,12 @@ fn run_trace_child(args: Vec<String>) -> Outcome {
     set_variant(v);
     #[cfg(target_arch = "aarch64")]
     {
-        (case.run)();
+        let name = |e| format!("{}: variant {v}: {e}", case.name);
+        run_case(case).map_err(name)?;
         set_markers(Markers::Hint);
-        (case.run)();
+        let r = run_case(case);
         set_markers(Markers::None);
-        Ok(true)
+        r.map(|()| true).map_err(name)
     }
     #[cfg(not(target_arch = "aarch64"))]
     {
@@ -480,7 +519,7 @@ fn run_trace(mut args: Vec<String>) -> Outcome {
     for c in selected {
         let t0 = std::time::Instant::now();
         let traces = tracer(c, variants, timeout, &sym).map_err(|e| format!("{}: {e}", c.name))?;
-        clean &= compare(c.name, &traces, &sym)?;
+        clean &= compare(c, &traces, &sym)?;
         eprintln!(
             "ct-check trace: {}: {} variants, {} regions, {} instructions each ({:.1} s)",
             c.name,
@@ -499,11 +538,20 @@ fn run_trace(_args: Vec<String>) -> Outcome {
 }
 
 /// Compares the variants' traces of one case; prints the first difference.
-/// `Ok(false)` when they differ.
-fn compare(case: &str, traces: &[trace::Trace], sym: &dyn trace::Symbolize) -> Outcome {
+/// `Ok(false)` when they differ; an error when a trace does not hold the
+/// case's regions.
+fn compare(c: &cases::Case, traces: &[trace::Trace], sym: &dyn trace::Symbolize) -> Outcome {
+    let case = c.name;
     let first = &traces[0];
-    if first.regions() == 0 {
-        return Err(format!("{case}: no trace region was reached"));
+    for (v, t) in traces.iter().enumerate() {
+        if t.regions() != c.regions {
+            return Err(format!(
+                "{case}: variant {}: {} trace regions recorded, {} expected",
+                v + 1,
+                t.regions(),
+                c.regions
+            ));
+        }
     }
     for (v, t) in traces.iter().enumerate() {
         if let Some(pc) = t.unrecordable_pc() {

@@ -218,11 +218,9 @@ fn child(case: &Case, variant: u32) -> ! {
         // SAFETY: ends the child without running the parent's exit code.
         unsafe { libc::_exit(3) }
     }
-    crate::set_markers(crate::Markers::Ptrace);
-    let ok = std::panic::catch_unwind(|| (case.run)()).is_ok();
-    crate::set_markers(crate::Markers::None);
+    let code = crate::run_traced(case, crate::Markers::Ptrace);
     // SAFETY: as above; the parent reads the status.
-    unsafe { libc::_exit(if ok { 0 } else { 4 }) }
+    unsafe { libc::_exit(code) }
 }
 
 struct Child {
@@ -248,7 +246,7 @@ pub fn trace_case(
     }
     // Warm-up: lazily built tables and the kernel choice, before the fork.
     crate::set_variant(1);
-    (case.run)();
+    crate::run_case(case)?;
     let mut pids: [libc::pid_t; MAX_VARIANTS] = [0; MAX_VARIANTS];
     // No allocation between the forks: every child starts from the same
     // heap.
@@ -326,6 +324,9 @@ fn drive(kids: &mut [Child], deadline: &Deadline, sym: &dyn Symbolize) -> Result
                 0 => {}
                 3 => return Err("PTRACE_TRACEME failed: is ptrace allowed here?".into()),
                 4 => return Err(format!("variant {variant}: the case panicked")),
+                crate::EXIT_CASE_FAILED => {
+                    return Err(format!("variant {variant}: the case failed (see above)"));
+                }
                 c => return Err(format!("variant {variant}: exit status {c}")),
             }
             if k.in_region {

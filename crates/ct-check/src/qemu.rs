@@ -202,7 +202,7 @@ pub fn run(mut args: Vec<String>) -> Outcome {
                 "ct-check qemu-trace: the load address is off: the functions named below may be wrong"
             );
         }
-        let same = crate::compare(c.name, &traces, &sym)?;
+        let same = crate::compare(c, &traces, &sym)?;
         clean &= same;
         eprintln!(
             "ct-check qemu-trace: {}: {} variants, {} regions, {} instructions each ({:.1} s)",

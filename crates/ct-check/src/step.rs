@@ -510,9 +510,7 @@ fn child(case: &Case, variant: u32, buf: *mut u64, exec: &[(u64, u64)], alt: *mu
             libc::_exit(5);
         }
     }
-    crate::set_markers(crate::Markers::Int3);
-    let ok = std::panic::catch_unwind(|| (case.run)()).is_ok();
-    crate::set_markers(crate::Markers::None);
+    let code = crate::run_traced(case, crate::Markers::Int3);
     // SAFETY: the header lies in the buffer; `_exit` skips the parent's
     // exit code.
     unsafe {
@@ -521,7 +519,7 @@ fn child(case: &Case, variant: u32, buf: *mut u64, exec: &[(u64, u64)], alt: *mu
         if st.tracing {
             buf.add(1).write(E_STRAY);
         }
-        libc::_exit(if ok { 0 } else { 4 })
+        libc::_exit(code)
     }
 }
 
@@ -540,7 +538,7 @@ pub fn trace_case(
     // Warm-up: lazily built tables and the kernel choice, before the fork;
     // the decoder's tables too (they are built on first use).
     crate::set_variant(1);
-    (case.run)();
+    crate::run_case(case)?;
     let mut warm = Decoder::with_ip(64, &[0x90], 0, DecoderOptions::NONE);
     let _ = warm.decode().flow_control();
     let exec = exec_mappings()?;
@@ -631,6 +629,9 @@ pub fn trace_case(
         match code {
             0 | EXIT_FAILED_STEP => {}
             4 => result = Err(format!("variant {variant}: the case panicked")),
+            crate::EXIT_CASE_FAILED => {
+                result = Err(format!("variant {variant}: the case failed (see above)"))
+            }
             5 => result = Err(format!("variant {variant}: cannot set up the stepping")),
             c => result = Err(format!("variant {variant}: exit status {c}")),
         }
