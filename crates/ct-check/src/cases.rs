@@ -152,6 +152,37 @@ pub static ALL: &[Case] = &[
     Case { name: "sm2-edge-scalars", regions: 5, run: sm2_edge_scalars },
 ];
 
+/// The bulk sizes of the SM4 and GHASH cases, in blocks per call of the
+/// multi-block SM4 kernel (`encrypt_blocks`, `decrypt_blocks`; CTR's and
+/// GCM's keystream, CFB decryption and XTS hand it at most 32 blocks at a
+/// time, so 53 blocks go as 32 + 21). Each kernel cuts a call into passes:
+///
+/// * portable (bitsliced): 8 blocks, the last pass padded;
+/// * AES-NI and NEON+AES: 8 (two sets of 4), then 4, then 1-3 padded to 4;
+/// * SM4E: 8, then 4, then single blocks;
+/// * AVX2+VAES: 16 (two sets of 8); then a rest of 5-15 as 8 and the last
+///   padded to 8, a rest of 1-4 on AES-NI (4, or 1-3 padded);
+/// * AVX-512+GFNI: 32 (two sets of 16), then 16, then the last padded to
+///   16; a lone block in xmm registers (single-block calls).
+///
+/// The counts reach every pass width and every kind of tail on each of
+/// them: 53 = 32 + 16 + 5 padded (GFNI), 3 x 16 + 5 padded to 8 (VAES),
+/// 6 x 8 + 4 + 1 (AES-NI, NEON+AES, SM4E), 6 x 8 + 5 (portable); batched,
+/// 32 (the two-set passes: 2 x 16, 2 x 8, 4 x 8) + 21 (16 + 5; 2 x 8 + 4 +
+/// 1); 29 = 16 + 8 + 5 (VAES: a full and a padded 8); 20 = 16 + 4 and
+/// 19 = 16 + 3 (VAES's AES-NI rest: a full 4, a padded one; 2 x 8 + 4, 2 x
+/// 8 + 3 padded elsewhere). For GHASH (8 blocks per reduction, the
+/// VPCLMULQDQ loop only for full groups of 8) the GCM case hashes 19 blocks
+/// and a partial one of AAD, and 52, 28, 19 and 18 blocks and a partial
+/// one of ciphertext. Each case also keeps its short message (the 1-5
+/// block paths). Under valgrind (portable kernels included) that adds a
+/// few hundredths of a second per case.
+const BULK_BLOCKS: [usize; 4] = [53, 29, 20, 19];
+
+/// The secret message buffer of the bulk cases (the largest needs 880
+/// bytes).
+const BULK_BYTES: usize = 1024;
+
 /// A table lookup indexed by a secret: every mode must flag it.
 fn leaky_control() -> Outcome {
     static TABLE: [u8; 256] = {
@@ -196,6 +227,9 @@ fn leaky_branch() -> Outcome {
     Ok(())
 }
 
+/// 200 bytes: three blocks and the final one through the single-stream
+/// kernel (`sm3::kernels().0`: avx2-bmi2 or avx512-bmi2 on x86-64, the SM3
+/// instructions on AArch64).
 fn sm3_hash() -> Outcome {
     let mut m: [u8; 200] = bytes(2);
     secret(&mut m);
@@ -206,9 +240,10 @@ fn sm3_hash() -> Outcome {
     Ok(())
 }
 
-/// Eleven secret messages of different lengths through `hash_many`: with
-/// AVX2 the eight-lane kernel, lanes finishing at different blocks and taking
-/// the next message, then the single-stream kernel for the last one.
+/// Eleven secret messages of 0 to 600 bytes (up to ten blocks) through
+/// `hash_many`: with AVX2 the eight-lane kernel, lanes finishing at
+/// different blocks and taking the next message, then the single-stream
+/// kernel for the last one.
 fn sm3_many() -> Outcome {
     let mut m: [u8; 700] = bytes(12);
     secret(&mut m);
@@ -259,24 +294,41 @@ fn sm4_block() -> Outcome {
 }
 
 /// Encryption, then decryption with its PKCS#7 padding check (valid in
-/// every variant).
+/// every variant), of a short message and of one per bulk size (the
+/// decryption hands the kernel that many blocks; encryption is one block
+/// after the other, or GFNI's chained kernel).
 fn sm4_cbc() -> Outcome {
     let mut k: [u8; 16] = bytes(8);
     let iv: [u8; 16] = bytes(9);
-    let mut m: [u8; 67] = bytes(10);
+    let mut m: [u8; BULK_BYTES] = bytes(10);
     secret(&mut k);
     secret(&mut m);
-    let mut ct = [0u8; 80];
-    let mut pt = [0u8; 80];
+    let lens: Vec<usize> = [67]
+        .into_iter()
+        .chain(BULK_BLOCKS.map(|b| (b - 1) * 16 + 7))
+        .collect();
+    let mut ct = [0u8; BULK_BYTES + 16];
+    let mut pt = [0u8; BULK_BYTES + 16];
+    let mut results = Vec::with_capacity(lens.len());
     trace_begin();
-    let e = sm4::cbc_encrypt(&k, &iv, sm4::Padding::Pkcs7, &m, &mut ct);
-    let n = *e.as_ref().unwrap_or(&0);
-    let d = sm4::cbc_decrypt(&k, &iv, sm4::Padding::Pkcs7, &ct[..n], &mut pt);
-    end(&(&ct, &pt, &d));
+    for &len in &lens {
+        let e = sm4::cbc_encrypt(&k, &iv, sm4::Padding::Pkcs7, &m[..len], &mut ct);
+        let n = *e.as_ref().unwrap_or(&0);
+        let d = sm4::cbc_decrypt(&k, &iv, sm4::Padding::Pkcs7, &ct[..n], &mut pt);
+        results.push((e, d));
+    }
+    end(&(&ct, &pt, &results));
     public(&ct);
     public(&pt);
-    len_is("CBC encryption", ok("CBC encryption", e)?, 80)?;
-    len_is("CBC decryption", ok("CBC decryption", d)?, m.len())
+    for (len, (e, d)) in lens.into_iter().zip(results) {
+        len_is(
+            "CBC encryption",
+            ok("CBC encryption", e)?,
+            len / 16 * 16 + 16,
+        )?;
+        len_is("CBC decryption", ok("CBC decryption", d)?, len)?;
+    }
+    Ok(())
 }
 
 fn sm2_keygen() -> Outcome {
@@ -517,60 +569,108 @@ fn sm2_edge_scalars() -> Outcome {
     Ok(())
 }
 
+/// Encryption and decryption (its padding valid in every variant) of a
+/// short message and of one per bulk size: the decryption hands the kernel
+/// that many blocks, the encryption one fewer (the padding block goes
+/// alone).
 fn sm4_ecb() -> Outcome {
     let mut k: [u8; 16] = bytes(13);
-    let mut m: [u8; 40] = bytes(14);
+    let mut m: [u8; BULK_BYTES] = bytes(14);
     secret(&mut k);
     secret(&mut m);
-    let mut ct = [0u8; 48];
-    let mut pt = [0u8; 48];
+    let lens: Vec<usize> = [40]
+        .into_iter()
+        .chain(BULK_BLOCKS.map(|b| (b - 1) * 16 + 7))
+        .collect();
+    let mut ct = [0u8; BULK_BYTES + 16];
+    let mut pt = [0u8; BULK_BYTES + 16];
+    let mut results = Vec::with_capacity(lens.len());
     trace_begin();
     let c = sm4::Sm4::new(&k);
-    let e = sm4::ecb::encrypt(&c, sm4::Padding::Pkcs7, &m, &mut ct);
-    let n = *e.as_ref().unwrap_or(&0);
-    let d = sm4::ecb::decrypt(&c, sm4::Padding::Pkcs7, &ct[..n], &mut pt);
-    end(&(&ct, &pt, &d));
+    for &len in &lens {
+        let e = sm4::ecb::encrypt(&c, sm4::Padding::Pkcs7, &m[..len], &mut ct);
+        let n = *e.as_ref().unwrap_or(&0);
+        let d = sm4::ecb::decrypt(&c, sm4::Padding::Pkcs7, &ct[..n], &mut pt);
+        results.push((e, d));
+    }
+    end(&(&ct, &pt, &results));
     public(&ct);
     public(&pt);
-    len_is("ECB encryption", ok("ECB encryption", e)?, 48)?;
-    len_is("ECB decryption", ok("ECB decryption", d)?, m.len())
+    for (len, (e, d)) in lens.into_iter().zip(results) {
+        len_is(
+            "ECB encryption",
+            ok("ECB encryption", e)?,
+            len / 16 * 16 + 16,
+        )?;
+        len_is("ECB decryption", ok("ECB decryption", d)?, len)?;
+    }
+    Ok(())
 }
 
+/// CFB encryption and decryption, OFB and CTR on a short message with a
+/// partial block, then on one of each bulk size in whole blocks (CFB
+/// decryption and CTR hand the kernel that many blocks, 32 at a time) and
+/// on 53 blocks and 5 bytes.
 fn sm4_stream_modes() -> Outcome {
     let mut k: [u8; 16] = bytes(15);
     let iv: [u8; 16] = bytes(16);
-    let mut m: [u8; 37] = bytes(17);
+    let mut m: [u8; BULK_BYTES] = bytes(17);
     secret(&mut k);
     secret(&mut m);
+    let lens: Vec<usize> = [37]
+        .into_iter()
+        .chain(BULK_BLOCKS.map(|b| b * 16))
+        .chain([BULK_BLOCKS[0] * 16 + 5])
+        .collect();
     trace_begin();
     let c = sm4::Sm4::new(&k);
-    sm4::cfb::encrypt(&c, &iv, &mut m);
-    sm4::cfb::decrypt(&c, &iv, &mut m);
-    sm4::ofb::apply(&c, &iv, &mut m);
-    sm4::ctr::apply(&c, &iv, &mut m);
+    for &len in &lens {
+        let m = &mut m[..len];
+        sm4::cfb::encrypt(&c, &iv, m);
+        sm4::cfb::decrypt(&c, &iv, m);
+        sm4::ofb::apply(&c, &iv, m);
+        sm4::ctr::apply(&c, &iv, m);
+    }
     end(&m);
     public(&m);
     Ok(())
 }
 
-/// Sealing, then opening with the right tag (accepted in every variant).
+/// Sealing, then opening with the right tag (accepted in every variant):
+/// a short message with short AAD, then one per bulk size with 19 blocks
+/// and 5 bytes of AAD (GHASH's 8-block loop twice, 3 blocks, a partial
+/// one). The keystream hands the kernel the bulk size in blocks (32 at a
+/// time), GHASH gets one whole block fewer and a partial one.
 fn sm4_gcm() -> Outcome {
     let mut k: [u8; 16] = bytes(18);
     let nonce: [u8; 12] = bytes(19);
-    let aad: [u8; 20] = bytes(20);
-    let mut m: [u8; 45] = bytes(21);
+    let aad: [u8; 19 * 16 + 5] = bytes(20);
+    let mut m: [u8; BULK_BYTES] = bytes(21);
     secret(&mut k);
     secret(&mut m);
+    let jobs: Vec<(usize, usize)> = [(20, 45)]
+        .into_iter()
+        .chain(BULK_BLOCKS.map(|b| (aad.len(), (b - 1) * 16 + 9)))
+        .collect();
+    let mut results = Vec::with_capacity(jobs.len());
     trace_begin();
     let g = sm4::gcm::Sm4Gcm::new(&k);
-    let tag = g.seal_in_place(&nonce, &aad, &mut m);
-    // The tag is public: the opening's comparison may declassify it.
-    let tag = *tag.as_ref().unwrap_or(&[0; 16]);
-    public(&tag);
-    let open = g.open_in_place(&nonce, &aad, &mut m, &tag);
-    end(&(&m, &open));
+    for &(a, len) in &jobs {
+        let (aad, m) = (&aad[..a], &mut m[..len]);
+        let tag = g.seal_in_place(&nonce, aad, m);
+        // The tag is public: the opening's comparison may declassify it.
+        let t = *tag.as_ref().unwrap_or(&[0; 16]);
+        public(&t);
+        let open = g.open_in_place(&nonce, aad, m, &t);
+        results.push((tag, open));
+    }
+    end(&(&m, &results));
     public(&m);
-    ok("GCM opening with the right tag", open)
+    for (tag, open) in results {
+        ok("GCM sealing", tag)?;
+        ok("GCM opening with the right tag", open)?;
+    }
+    Ok(())
 }
 
 /// Sealing, then opening with the right tag (accepted in every variant).
@@ -592,23 +692,30 @@ fn sm4_ccm() -> Outcome {
     ok("CCM opening with the right tag", open)
 }
 
+/// Encryption and decryption in both conventions (the halves of the key
+/// differ in every variant: accepted) of a short data unit with stealing
+/// and of one per bulk size: that many whole blocks go to the kernel (32
+/// at a time), with a stolen partial block after 53 and 20 of them.
 fn sm4_xts() -> Outcome {
     let mut k: [u8; 32] = bytes(25);
     let iv: [u8; 16] = bytes(26);
-    let mut m: [u8; 50] = bytes(27);
+    let mut m: [u8; BULK_BYTES] = bytes(27);
     secret(&mut k);
     secret(&mut m);
-    let mut results = Vec::with_capacity(4);
+    let [b0, b1, b2, b3] = BULK_BLOCKS;
+    let lens = [50, (b0 + 1) * 16 + 5, b1 * 16, (b2 + 1) * 16 + 9, b3 * 16];
+    let mut results = Vec::with_capacity(4 * lens.len());
     trace_begin();
     for std in [
         sm4::xts::XtsStandard::Ieee1619,
         sm4::xts::XtsStandard::GbT17964,
     ] {
-        // The halves of the key differ in every variant: accepted.
         match sm4::xts::Sm4Xts::new(&k, std) {
             Ok(x) => {
-                results.push(x.encrypt(&iv, &mut m));
-                results.push(x.decrypt(&iv, &mut m));
+                for len in lens {
+                    results.push(x.encrypt(&iv, &mut m[..len]));
+                    results.push(x.decrypt(&iv, &mut m[..len]));
+                }
             }
             Err(e) => results.push(Err(e)),
         }
