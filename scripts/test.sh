@@ -106,18 +106,19 @@ aarch64_test max --features force-portable
 step "constant-time check: secret-dependent operations under valgrind memcheck"
 cargo build -p ct-check --profile ct --locked
 # (CARGO_TARGET_DIR is honoured here and by scripts/ct-arm64.sh.)
-ct_check=${CARGO_TARGET_DIR:-target}/ct/ct-check
+ct_dir=${CARGO_TARGET_DIR:-target}
+ct_check=$ct_dir/ct/ct-check
 ct_vg() { valgrind -q --error-exitcode=1 --suppressions=crates/ct-check/declassify.supp "$ct_check" "$@"; }
 # Each leaky control (a secret table index, a secret branch) must fail, with
 # a memcheck report.
 for c in leaky-control leaky-branch; do
-  if ct_vg "$c" >target/ct-control.txt 2>&1; then
+  if ct_vg "$c" >"$ct_dir/ct-control.txt" 2>&1; then
     echo "ct-check: the $c case was NOT caught: the check is broken" >&2
     exit 1
   fi
-  if ! grep -q "depends on uninitialised\|Use of uninitialised" target/ct-control.txt; then
+  if ! grep -q "depends on uninitialised\|Use of uninitialised" "$ct_dir/ct-control.txt"; then
     echo "ct-check: the $c case failed without a memcheck report:" >&2
-    cat target/ct-control.txt >&2
+    cat "$ct_dir/ct-control.txt" >&2
     exit 1
   fi
   echo "ct-check: $c caught, as it must be"
@@ -140,13 +141,13 @@ step "constant-time check: trace comparison, natively (every kernel this CPU sel
 # everything else this CPU selects, without valgrind in the way.
 for c in leaky-control leaky-branch; do
   set +e
-  "$ct_check" trace "$c" >target/ct-control.txt 2>&1
+  "$ct_check" trace "$c" >"$ct_dir/ct-control.txt" 2>&1
   rc=$?
   set -e
   # 1: the traces differ; anything else is a failure of the tool.
-  if [ $rc -ne 1 ] || ! grep -q "traces of variants" target/ct-control.txt; then
+  if [ $rc -ne 1 ] || ! grep -q "traces of variants" "$ct_dir/ct-control.txt"; then
     echo "ct-check trace: the $c case was NOT caught (exit $rc): the check is broken" >&2
-    cat target/ct-control.txt >&2
+    cat "$ct_dir/ct-control.txt" >&2
     exit 1
   fi
   echo "ct-check trace: $c caught, as it must be"
@@ -158,11 +159,11 @@ echo "ct-check trace: the kernels this CPU selects leave the same trace for ever
 if grep -qw avx512f /proc/cpuinfo && grep -qw gfni /proc/cpuinfo && grep -qw vaes /proc/cpuinfo; then
   set +e
   CT_EXPECT_KERNELS="SM4=AVX2+VAES" "$ct_check" trace --variants 3 --without avx512,gfni \
-    $("$ct_check" --list | grep '^sm4-') 2>&1 | tee target/ct-vaes.txt
+    $("$ct_check" --list | grep '^sm4-') 2>&1 | tee "$ct_dir/ct-vaes.txt"
   rc=${PIPESTATUS[0]}
   set -e
   if [ "$rc" -ne 0 ]; then
-    if [ "$rc" -eq 2 ] && grep -q "CPUID faulting" target/ct-vaes.txt; then
+    if [ "$rc" -eq 2 ] && grep -q "CPUID faulting" "$ct_dir/ct-vaes.txt"; then
       echo "ct-check trace: WARNING: no CPUID faulting here: the AVX2+VAES SM4 kernel is not checked" >&2
     else
       exit 1
