@@ -514,7 +514,7 @@ fn run_trace(mut args: Vec<String>) -> Outcome {
         "ct-check trace: {method} stepping; kernels: {}",
         kernels_line()
     );
-    let sym = ptrace::SelfSymbolizer::new();
+    let sym = trace::SelfSymbolizer::new();
     let mut clean = true;
     for c in selected {
         let t0 = std::time::Instant::now();

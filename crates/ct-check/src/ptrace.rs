@@ -23,7 +23,6 @@ use iced_x86::{
     Register, UsedMemory,
 };
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// At most this many variants per case.
@@ -376,62 +375,4 @@ fn drive(kids: &mut [Child], deadline: &Deadline, sym: &dyn Symbolize) -> Result
         }
     }
     Ok(())
-}
-
-/// Symbolizes addresses of this process (the children share its mappings)
-/// through /proc/self/maps and `addr2line`.
-pub struct SelfSymbolizer {
-    maps: Vec<(u64, u64, PathBuf, u64)>,
-}
-
-impl SelfSymbolizer {
-    /// Reads this process's mappings.
-    pub fn new() -> Self {
-        let text = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
-        let mut maps = Vec::new();
-        let mut bases: HashMap<String, u64> = HashMap::new();
-        let mut rows = Vec::new();
-        for line in text.lines() {
-            let f: Vec<&str> = line.split_whitespace().collect();
-            if f.len() < 6 || !f[5].starts_with('/') {
-                continue;
-            }
-            let Some((s, e)) = f[0].split_once('-') else {
-                continue;
-            };
-            let (Ok(s), Ok(e), Ok(off)) = (
-                u64::from_str_radix(s, 16),
-                u64::from_str_radix(e, 16),
-                u64::from_str_radix(f[2], 16),
-            ) else {
-                continue;
-            };
-            if off == 0 {
-                bases.entry(f[5].to_string()).or_insert(s);
-            }
-            rows.push((s, e, f[5].to_string()));
-        }
-        for (s, e, path) in rows {
-            let p = PathBuf::from(&path);
-            // Position-independent files are linked at 0: subtract the
-            // load address; others keep their addresses.
-            let pie = crate::trace::Elf::read(&p).map(|e| e.pie).unwrap_or(true);
-            let base = if pie {
-                bases.get(&path).copied().unwrap_or(s)
-            } else {
-                0
-            };
-            maps.push((s, e, p, base));
-        }
-        Self { maps }
-    }
-}
-
-impl Symbolize for SelfSymbolizer {
-    fn describe(&self, pc: u64) -> String {
-        match self.maps.iter().find(|m| m.0 <= pc && pc < m.1) {
-            Some((_, _, path, base)) => crate::trace::addr2line("addr2line", path, pc - base),
-            None => "(no mapping)".into(),
-        }
-    }
 }

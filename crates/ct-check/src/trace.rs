@@ -376,6 +376,17 @@ impl Elf {
         Ok(Elf { pie, loads, bytes })
     }
 
+    /// Whether the file is a 64-bit little-endian ELF file of type
+    /// ET_DYN (from its header alone).
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    pub fn is_pie(file: &Path) -> Option<bool> {
+        use std::io::Read as _;
+        let mut h = [0u8; 18];
+        std::fs::File::open(file).ok()?.read_exact(&mut h).ok()?;
+        (&h[..4] == b"\x7fELF" && h[4] == 2 && h[5] == 1)
+            .then(|| u16::from_le_bytes([h[16], h[17]]) == 3)
+    }
+
     /// The lowest address of the executable segments.
     pub fn code_start(&self) -> Option<u64> {
         self.loads.iter().filter(|l| l.0).map(|l| l.2).min()
@@ -390,6 +401,74 @@ impl Elf {
         let o = (off + (vaddr - va)) as usize;
         let w = self.bytes.get(o..o + 4)?;
         Some(u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+    }
+}
+
+/// Symbolizes addresses of this process (the native tracers' children are
+/// forks of it and share its mappings) through /proc/self/maps and
+/// `addr2line`.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+pub struct SelfSymbolizer {
+    /// Start, end, file, and the address the file's offset 0 is mapped at
+    /// (0 for a file that is not position independent).
+    maps: Vec<(u64, u64, PathBuf, u64)>,
+}
+
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+impl SelfSymbolizer {
+    /// Reads this process's mappings, and the ELF header of each file
+    /// mapped, once per file.
+    pub fn new() -> Self {
+        let text = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
+        let mut bases: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
+        let mut pie: std::collections::HashMap<&str, bool> = std::collections::HashMap::new();
+        let mut rows = Vec::new();
+        for line in text.lines() {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if f.len() < 6 || !f[5].starts_with('/') {
+                continue;
+            }
+            let Some((s, e)) = f[0].split_once('-') else {
+                continue;
+            };
+            let (Ok(s), Ok(e), Ok(off)) = (
+                u64::from_str_radix(s, 16),
+                u64::from_str_radix(e, 16),
+                u64::from_str_radix(f[2], 16),
+            ) else {
+                continue;
+            };
+            if off == 0 {
+                bases.entry(f[5]).or_insert(s);
+            }
+            // Position-independent files are linked at 0 (an unreadable one
+            // is taken for one).
+            pie.entry(f[5])
+                .or_insert_with(|| Elf::is_pie(Path::new(f[5])).unwrap_or(true));
+            rows.push((s, e, f[5]));
+        }
+        let maps = rows
+            .into_iter()
+            .map(|(s, e, path)| {
+                let base = if pie[path] {
+                    bases.get(path).copied().unwrap_or(s)
+                } else {
+                    0
+                };
+                (s, e, PathBuf::from(path), base)
+            })
+            .collect();
+        Self { maps }
+    }
+}
+
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+impl Symbolize for SelfSymbolizer {
+    fn describe(&self, pc: u64) -> String {
+        match self.maps.iter().find(|m| m.0 <= pc && pc < m.1) {
+            Some((_, _, path, base)) => addr2line("addr2line", path, pc - base),
+            None => "(no mapping)".into(),
+        }
     }
 }
 
