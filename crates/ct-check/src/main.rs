@@ -12,8 +12,11 @@
 //! qemu-aarch64) on AArch64.
 //!
 //! **Trace comparison** (differential, as in DATA or Microwalk), for the
-//! kernels valgrind cannot execute (AVX-512, VAES, GFNI, VPCLMULQDQ, ADX,
-//! the AArch64 SM3/SM4 instructions). Each case runs in several *variants*:
+//! kernels valgrind cannot execute (AVX-512, VAES, GFNI, VPCLMULQDQ, the
+//! AArch64 SM3/SM4 instructions) and everything else the CPU selects.
+//! (valgrind does execute ADCX/ADOX, it only hides ADX from CPUID: the
+//! valgrind run reaches the SM2 MULX/ADX kernel by forcing it,
+//! `CT_SM2_KERNEL`.) Each case runs in several *variants*:
 //! the bytes passed to [`secret`] and the outputs of the cases' random
 //! generator differ per variant, the public inputs stay the same. The
 //! tracer records every instruction address and every memory address
@@ -74,6 +77,11 @@ use std::process::ExitCode;
 
 mod ffi {
     use core::ffi::c_void;
+    // SAFETY: these signatures match the definitions in src/ctgrind.c
+    // (`void ct_secret(const void *, size_t)`, the same for `ct_public`,
+    // `unsigned ct_running_on_valgrind(void)`; size_t is usize and unsigned
+    // is u32 on the targets ct-check builds for), compiled and linked by
+    // build.rs.
     unsafe extern "C" {
         pub fn ct_secret(p: *const c_void, n: usize);
         pub fn ct_public(p: *const c_void, n: usize);

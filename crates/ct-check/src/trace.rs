@@ -1,12 +1,14 @@
 //! Trace comparison: the recorded control flow and memory addresses of one
 //! case run with different secrets, compared step by step.
 //!
-//! Two tracers fill a [`Trace`]: the native one on x86-64 (`ptrace.rs`,
-//! ptrace single-stepping) and the QEMU plugin on AArch64
-//! (`qemu/ct-trace.c`, read back by [`Trace::from_plugin_file`]). Both
-//! record, for every instruction executed between `trace_begin()` and
-//! `trace_end()`, its address and the addresses of the memory it accesses.
-//! With the public inputs fixed, a constant-time case yields the same trace
+//! The tracers write the same record words (see [`REGION`]): natively on
+//! x86-64 the self-stepping child (`step.rs`, breakpoints; read in place
+//! from its shared buffer) or, with `--method ptrace`, the ptrace tracer
+//! (`ptrace.rs`), and on AArch64 the QEMU plugin (`qemu/ct-trace.c`, read
+//! back by [`Trace::from_plugin_file`]). All record, for every instruction
+//! executed between `trace_begin()` and `trace_end()`, its address and the
+//! addresses of the memory it accesses. With the public inputs fixed, a
+//! constant-time case yields the same trace
 //! whatever the secrets; a branch or a memory address that depends on a
 //! secret makes the traces of two variants differ.
 
