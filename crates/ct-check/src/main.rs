@@ -30,6 +30,11 @@
 //! This is evidence for the inputs run, not a proof for all inputs:
 //! memcheck's taint tracking sees every use of a secret, a trace
 //! comparison only the uses that differ between the variants run.
+//! Neither method sees time itself: an instruction whose latency depends
+//! on its operands (DIV, UDIV) passes both, and the hardware instructions
+//! (AES, GFNI, PMULL, SM4E, ...) are trusted to take data-independent
+//! time; nor does a trace record which lanes a masked AVX-512 load or
+//! store touches, only its address.
 //!
 //! The `leaky-control` case indexes a table with a secret on purpose, and
 //! `leaky-branch` branches on one: every mode must catch both, which shows

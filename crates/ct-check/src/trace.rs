@@ -8,9 +8,10 @@
 //! back by [`Trace::from_plugin_file`]). All record, for every instruction
 //! executed between `trace_begin()` and `trace_end()`, its address and the
 //! addresses of the memory it accesses. With the public inputs fixed, a
-//! constant-time case yields the same trace
-//! whatever the secrets; a branch or a memory address that depends on a
-//! secret makes the traces of two variants differ.
+//! constant-time case yields the same trace whatever the secrets; a branch
+//! or a memory address that depends on a secret makes the traces of two
+//! variants differ. A masked access is recorded by its address alone, not
+//! by the lanes its mask selects.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
