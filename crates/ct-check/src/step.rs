@@ -17,11 +17,13 @@
 //! and the other children keep theirs).
 //!
 //! The handler allocates nothing (the child may be inside `malloc`): the
-//! trace goes to a shared anonymous mapping the parent reads after the
-//! child exits, decoded instructions to a fixed-size table, both mapped
-//! before the fork. `trace_begin()` and `trace_end()` execute an explicit
-//! `int3` after setting [`PENDING`]. As with the ptrace tracer, one child
-//! per variant is forked from the same parent state after a warm-up run.
+//! trace goes to a shared mapping (of a memfd) that the parent compares in
+//! place after the child exits, decoded instructions to a fixed-size
+//! table, both mapped before the fork. A stepping error ends the child,
+//! its code and pc in the buffer's header. `trace_begin()` and
+//! `trace_end()` execute an explicit `int3` after setting [`PENDING`]. As
+//! with the ptrace tracer, one child per variant is forked from the same
+//! parent state after a warm-up run.
 
 use crate::cases::Case;
 use crate::ptrace::MAX_VARIANTS;
