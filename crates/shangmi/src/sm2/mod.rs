@@ -12,10 +12,12 @@
 //! public values alone. [`verify_batch`] checks many signatures at once.
 //!
 //! On sm2p256v1 the field arithmetic is specialised for the form of p
-//! (p = -1 mod 2^64) and the points are Jacobian; on x86-64 CPUs with BMI2
-//! the scalar multiplications run a copy compiled for it (chosen at run
-//! time; the `force-portable` feature disables it). Every such kernel is
-//! tested against the generic implementation, which other curves use.
+//! (p = -1 mod 2^64) and the points are Jacobian; on x86-64 CPUs with
+//! BMI2, ADX and AVX2 the field arithmetic runs in MULX/ADCX/ADOX assembly
+//! (with BMI2 alone, the portable code compiled for it), chosen at run time
+//! ([`kernel_name`]; the `force-portable` feature disables it). Every such
+//! kernel is tested against the portable one and the generic
+//! implementation, which other curves use.
 //!
 //! ```
 //! use shangmi::sm2::{self, SecretKey, CiphertextFormat, DEFAULT_ID};
