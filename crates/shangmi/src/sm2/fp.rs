@@ -206,7 +206,7 @@ pub(crate) trait Arith: Copy {
     /// 2a mod p.
     #[inline(always)]
     fn double(a: &Fe) -> Fe {
-        double(a)
+        Self::add(a, a)
     }
     /// K a mod p for a small constant K (2 <= K < 2^32).
     #[inline(always)]
@@ -238,8 +238,8 @@ pub(crate) fn add(a: &Fe, b: &Fe) -> Fe {
     reduce_once([r0, r1, r2, r3], c)
 }
 
-/// 2a mod p.
-#[inline(always)]
+/// 2a mod p (the portable kernel's `Arith::double`; tests).
+#[cfg(test)]
 pub(crate) fn double(a: &Fe) -> Fe {
     add(a, a)
 }
@@ -415,6 +415,10 @@ pub(crate) mod tests {
             Fe([u64::MAX, u64::MAX, u64::MAX, P[3] - 1]),
             Fe([0, P[1], P[2], P[3]]),
             Fe([u64::MAX, P[1] - 1, u64::MAX, P[3]]),
+            // 2^255 - 1 and 3 2^254 - 1: 4a and 8a carry out of 2^256 when
+            // their top is folded back (the second fold of `mul_small`).
+            Fe([u64::MAX, u64::MAX, u64::MAX, (1 << 63) - 1]),
+            Fe([u64::MAX, u64::MAX, u64::MAX, (3 << 62) - 1]),
         ];
         v.push(f.neg(&f.one()));
         v

@@ -74,9 +74,9 @@ pub const CURVE_OID: &str = "1.2.156.10197.1.301";
 /// with the `force-portable` feature.
 pub fn kernel_name() -> &'static str {
     #[cfg(target_arch = "x86_64")]
-    match x86::kernel() {
-        Some(x86::Kernel::Adx) => return "MULX/ADX",
-        Some(x86::Kernel::Bmi2) => return "BMI2",
+    match x86::kernel().map(x86::Kernel::kind) {
+        Some(x86::Kind::Adx) => return "MULX/ADX",
+        Some(x86::Kind::Bmi2) => return "BMI2",
         None => {}
     }
     "portable"
@@ -84,8 +84,8 @@ pub fn kernel_name() -> &'static str {
 
 /// Overrides the run-time choice of the SM2 kernel: `Some("adx")`,
 /// `Some("bmi2")` or `Some("portable")` (x86-64), `None` to detect again.
-/// Returns false when the name is unknown or there is no such kernel on
-/// this architecture. For the constant-time check, which runs under
+/// Returns false when the name is unknown or there is no such kernel in
+/// this build (another architecture, or the `force-portable` feature). For the constant-time check, which runs under
 /// valgrind: valgrind executes ADCX/ADOX but hides ADX from CPUID, so the
 /// ADX kernel would otherwise go unchecked.
 ///
@@ -95,6 +95,10 @@ pub fn kernel_name() -> &'static str {
 #[doc(hidden)]
 #[allow(unsafe_code)]
 pub unsafe fn force_kernel(name: Option<&str>) -> bool {
+    if cfg!(feature = "force-portable") {
+        // Only the portable code is compiled in.
+        return matches!(name, None | Some("portable"));
+    }
     #[cfg(target_arch = "x86_64")]
     {
         // SAFETY: the caller vouches for the instructions.

@@ -537,19 +537,14 @@ mod tests {
     /// portable code; the dispatched functions run only the chosen one).
     #[cfg(target_arch = "x86_64")]
     fn x86_kernels() -> std::vec::Vec<crate::sm2::x86::Kernel> {
-        use crate::sm2::x86::Kernel;
-        let mut v = std::vec::Vec::new();
+        use crate::sm2::x86::{Kind, supported};
         if cfg!(feature = "force-portable") {
-            return v;
+            return std::vec::Vec::new();
         }
-        if std::is_x86_feature_detected!("bmi2") {
-            v.push(Kernel::Bmi2);
-            // The ADX kernel also scans its tables with AVX2.
-            if std::is_x86_feature_detected!("adx") && std::is_x86_feature_detected!("avx2") {
-                v.push(Kernel::Adx);
-            }
-        }
-        v
+        [Kind::Bmi2, Kind::Adx]
+            .into_iter()
+            .filter_map(supported)
+            .collect()
     }
     #[cfg(not(target_arch = "x86_64"))]
     fn x86_kernels() -> [(); 0] {
@@ -644,8 +639,8 @@ mod tests {
     fn check_scalar(k: &[u64; 4]) {
         let want = generic(&g(), k);
         assert_eq!(affine(&mul_base(k)), want, "comb, k = {k:x?}");
-        // The portable kernels (the dispatched ones above may be the
-        // BMI2 copies).
+        // The portable kernel and each x86-64 kernel this CPU has (the
+        // dispatched functions run only the one it picks).
         assert_eq!(
             affine(&comb::<Portable>(tables::comb(), k)),
             want,
@@ -664,7 +659,6 @@ mod tests {
                 "{kernel:?} window on G, k = {k:x?}"
             );
         }
-        let gj = Jacobian::from_affine(&generator());
         assert_eq!(affine(&mul_ct(&gj, k)), want, "window on G, k = {k:x?}");
         assert_eq!(
             affine(&mul_ct_impl::<Portable>(&gj, k)),
@@ -685,6 +679,18 @@ mod tests {
             generic(&ng_point, k),
             "window on -G, k = {k:x?}"
         );
+        for kernel in x86_kernels() {
+            assert_eq!(
+                affine(&x86_mul_ct(kernel, &p.to_jacobian(), k)),
+                generic(&p, k),
+                "{kernel:?} window on P, k = {k:x?}"
+            );
+            assert_eq!(
+                affine(&x86_mul_ct(kernel, &ng, k)),
+                generic(&ng_point, k),
+                "{kernel:?} window on -G, k = {k:x?}"
+            );
+        }
     }
 
     #[test]
@@ -699,6 +705,10 @@ mod tests {
         let id = Jacobian::IDENTITY;
         for k in edge_scalars() {
             assert!(affine(&mul_ct(&id, &k)).is_none());
+            assert!(affine(&mul_ct_impl::<Portable>(&id, &k)).is_none());
+            for kernel in x86_kernels() {
+                assert!(affine(&x86_mul_ct(kernel, &id, &k)).is_none());
+            }
         }
     }
 

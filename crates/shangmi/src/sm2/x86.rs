@@ -1,6 +1,6 @@
 //! The scalar multiplications compiled for x86-64, chosen once at run time:
 //!
-//! * `Adx` (BMI2, ADX and AVX2, which every CPU with ADX has): the field
+//! * `Adx` (BMI2, ADX and AVX2): the field
 //!   arithmetic in MULX/ADCX/ADOX assembly and the table scans in AVX2
 //!   (`fp_adx.rs`), everything around them the portable Rust compiled
 //!   with these features;
@@ -26,38 +26,63 @@ use core::sync::atomic::{AtomicU8, Ordering};
 cpufeatures::new!(bmi2, "bmi2");
 cpufeatures::new!(bmi2_adx_avx2, "bmi2", "adx", "avx2");
 
-/// An x86-64 kernel of the scalar multiplications.
+/// The x86-64 kernels of the scalar multiplications.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Kernel {
+pub(crate) enum Kind {
     /// MULX/ADCX/ADOX assembly for the field, AVX2 table scans.
     Adx,
     /// The portable code compiled with BMI2.
     Bmi2,
 }
 
+/// A kernel this CPU runs. Only [`kernel`] (detection, or the override of
+/// [`force`]) and, in tests, [`supported`] make one, after checking the
+/// CPU features: holding a `Kernel` is what makes the dispatch below sound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Kernel(Kind);
+
+impl Kernel {
+    /// Which kernel.
+    pub(crate) fn kind(self) -> Kind {
+        self.0
+    }
+}
+
 /// 0: detect; 1: the ADX kernel; 2: the BMI2 kernel; 3: portable.
 static FORCED: AtomicU8 = AtomicU8::new(0);
 
-/// The kernel this CPU runs (detected once), or `None` for the portable
-/// code (no BMI2, or the `force-portable` feature).
+/// The kernel this CPU runs (detected once; or the one [`force`] chose),
+/// or `None` for the portable code (no BMI2, the `force-portable`
+/// feature, or forced).
 #[inline]
 pub(crate) fn kernel() -> Option<Kernel> {
     if cfg!(feature = "force-portable") {
         return None;
     }
     match FORCED.load(Ordering::Relaxed) {
-        1 => return Some(Kernel::Adx),
-        2 => return Some(Kernel::Bmi2),
+        1 => return Some(Kernel(Kind::Adx)),
+        2 => return Some(Kernel(Kind::Bmi2)),
         3 => return None,
         _ => {}
     }
     if bmi2_adx_avx2::get() {
-        Some(Kernel::Adx)
+        Some(Kernel(Kind::Adx))
     } else if bmi2::get() {
-        Some(Kernel::Bmi2)
+        Some(Kernel(Kind::Bmi2))
     } else {
         None
     }
+}
+
+/// `kind`, when this CPU has its features: the tests run every kernel the
+/// CPU has, not only the one [`kernel`] picks.
+#[cfg(test)]
+pub(crate) fn supported(kind: Kind) -> Option<Kernel> {
+    let ok = match kind {
+        Kind::Adx => bmi2_adx_avx2::get(),
+        Kind::Bmi2 => bmi2::get(),
+    };
+    ok.then_some(Kernel(kind))
 }
 
 /// Overrides the detection: `Some("adx")`, `Some("bmi2")`,
@@ -113,12 +138,12 @@ fn mul_double_vartime_bmi2(s: &[u64; 4], t: &[u64; 4], p: &Jacobian) -> Jacobian
 
 /// [`super::mul::mul_ct`] with kernel `k` (from [`kernel`]).
 pub(crate) fn mul_ct(k: Kernel, p: &Jacobian, s: &[u64; 4]) -> Jacobian {
-    // SAFETY: `k` came from `kernel()`: the CPU has the features (or the
-    // caller of `force` vouched for them).
+    // SAFETY: a `Kernel` exists only once the CPU's features were checked
+    // (`kernel`, `supported`), or the caller of `force` vouched for them.
     unsafe {
-        match k {
-            Kernel::Adx => mul_ct_adx(p, s),
-            Kernel::Bmi2 => mul_ct_bmi2(p, s),
+        match k.kind() {
+            Kind::Adx => mul_ct_adx(p, s),
+            Kind::Bmi2 => mul_ct_bmi2(p, s),
         }
     }
 }
@@ -128,9 +153,9 @@ pub(crate) fn mul_ct(k: Kernel, p: &Jacobian, s: &[u64; 4]) -> Jacobian {
 pub(crate) fn comb(k: Kernel, t: &CombTable, s: &[u64; 4]) -> Jacobian {
     // SAFETY: as in `mul_ct`.
     unsafe {
-        match k {
-            Kernel::Adx => comb_adx(t, s),
-            Kernel::Bmi2 => comb_bmi2(t, s),
+        match k.kind() {
+            Kind::Adx => comb_adx(t, s),
+            Kind::Bmi2 => comb_bmi2(t, s),
         }
     }
 }
@@ -139,9 +164,9 @@ pub(crate) fn comb(k: Kernel, t: &CombTable, s: &[u64; 4]) -> Jacobian {
 pub(crate) fn mul_double_vartime(k: Kernel, s: &[u64; 4], t: &[u64; 4], p: &Jacobian) -> Jacobian {
     // SAFETY: as in `mul_ct`.
     unsafe {
-        match k {
-            Kernel::Adx => mul_double_vartime_adx(s, t, p),
-            Kernel::Bmi2 => mul_double_vartime_bmi2(s, t, p),
+        match k.kind() {
+            Kind::Adx => mul_double_vartime_adx(s, t, p),
+            Kind::Bmi2 => mul_double_vartime_bmi2(s, t, p),
         }
     }
 }

@@ -41,8 +41,8 @@ fn p1(x: u32) -> u32 {
 /// CPU supports (chosen once, at run time).
 pub(crate) fn compress(v: &mut [u32; 8], blocks: &[[u8; 64]]) {
     #[cfg(target_arch = "x86_64")]
-    if super::x86::available() {
-        return super::x86::compress(v, blocks);
+    if let Some(k) = super::x86::kernel() {
+        return super::x86::compress_with(k, v, blocks);
     }
     #[cfg(target_arch = "aarch64")]
     if super::aarch64::available() {

@@ -73,9 +73,9 @@ impl Sm3 {
 pub fn kernels() -> (&'static str, &'static str) {
     #[cfg(target_arch = "x86_64")]
     {
-        let one = match x86::kernel() {
-            Some(x86::Kernel::Avx512) => "avx512-bmi2",
-            Some(x86::Kernel::Avx2) => "avx2-bmi2",
+        let one = match x86::kernel().map(x86::Kernel::kind) {
+            Some(x86::Kind::Avx512) => "avx512-bmi2",
+            Some(x86::Kind::Avx2) => "avx2-bmi2",
             None => "portable",
         };
         let many = if x86_many::available() {

@@ -44,7 +44,7 @@ cpufeatures::new!(avx512vl, "avx512f", "avx512vl");
 /// The x86-64 compression kernels: the rounds are the same, the message
 /// expansion differs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Kernel {
+pub(crate) enum Kind {
     /// AVX2 and BMI2: rotations in the expansion are two shifts and an OR.
     Avx2,
     /// AVX2, BMI2 and AVX-512VL: the expansion rotates with `vprold` and
@@ -53,42 +53,47 @@ pub(crate) enum Kernel {
     Avx512,
 }
 
+/// A kernel this CPU runs. Only [`kernel`] and, in tests, [`supported`]
+/// make one, after checking the CPU features: holding a `Kernel` is what
+/// makes [`compress_with`] sound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Kernel(Kind);
+
+impl Kernel {
+    /// Which kernel.
+    pub(crate) fn kind(self) -> Kind {
+        self.0
+    }
+}
+
 /// The kernel this CPU runs (detected once), or `None` (no AVX2 and BMI2,
 /// or the `force-portable` feature).
 pub(crate) fn kernel() -> Option<Kernel> {
     if cfg!(feature = "force-portable") || !avx2_bmi2::get() {
         None
     } else if avx512vl::get() {
-        Some(Kernel::Avx512)
+        Some(Kernel(Kind::Avx512))
     } else {
-        Some(Kernel::Avx2)
+        Some(Kernel(Kind::Avx2))
     }
 }
 
-/// Whether this CPU has AVX2 and BMI2 (detected once) and the portable
-/// kernels are not forced.
-pub(crate) fn available() -> bool {
-    kernel().is_some()
+/// `kind`, when this CPU has its features: the tests run every kernel the
+/// CPU has, not only the one [`kernel`] picks.
+#[cfg(test)]
+pub(crate) fn supported(kind: Kind) -> Option<Kernel> {
+    let ok = avx2_bmi2::get() && (kind == Kind::Avx2 || avx512vl::get());
+    ok.then_some(Kernel(kind))
 }
 
-/// Compresses each block of `blocks` into `v`; call only when [`available`].
-pub(crate) fn compress(v: &mut [u32; 8], blocks: &[[u8; 64]]) {
-    match kernel() {
-        Some(k) => compress_with(k, v, blocks),
-        None => debug_assert!(false, "no x86-64 SM3 kernel on this CPU"),
-    }
-}
-
-/// Compresses with kernel `k`, which must be one [`kernel`] allows on this
-/// CPU (a lesser one is fine: AVX2 where AVX-512VL is available).
+/// Compresses each block of `blocks` into `v` with kernel `k`.
 pub(crate) fn compress_with(k: Kernel, v: &mut [u32; 8], blocks: &[[u8; 64]]) {
-    debug_assert!(avx2_bmi2::get() && (k == Kernel::Avx2 || avx512vl::get()));
-    // SAFETY: `k` is a kernel this CPU has the features for (callers take
-    // it from `kernel()` or downgrade it to AVX2).
+    // SAFETY: a `Kernel` exists only once the CPU's features were checked
+    // (`kernel`, `supported`).
     unsafe {
-        match k {
-            Kernel::Avx2 => compress_avx2_bmi2(v, blocks),
-            Kernel::Avx512 => compress_avx512(v, blocks),
+        match k.kind() {
+            Kind::Avx2 => compress_avx2_bmi2(v, blocks),
+            Kind::Avx512 => compress_avx512(v, blocks),
         }
     }
 }
@@ -226,11 +231,13 @@ fn round<const LATE: bool, const TJ: u32, const OW: usize, const OWP: usize>(
     h: &mut u32,
     ws: &[[u32; 4]; 33],
 ) {
+    // The two words the round reads lie inside `ws`.
+    const { assert!(OW + 4 <= 33 * 16 && OWP + 4 <= 33 * 16) };
     macro_rules! round_asm {
         ($ff:expr, $gg:expr) => {
-            // SAFETY: reads two words of `ws` (the offsets are below its
-            // size: `four!` in `compress_block`); BMI1 `andn` and BMI2
-            // `rorx`: the caller runs only with BMI1 and BMI2 detected.
+            // SAFETY: reads two words of `ws` (inside it: the assertion
+            // above); BMI1 `andn` and BMI2 `rorx`: the caller runs only with
+            // BMI1 and BMI2 detected.
             unsafe {
                 core::arch::asm!(
                     "rorx {t0:e}, {a:e}, 20",
