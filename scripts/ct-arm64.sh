@@ -45,17 +45,7 @@ vg() {
 # A leaky control must fail with its own memcheck report, inside it, not
 # for another reason.
 vg_control() {
-  local log=$target_dir/ct-arm64-$1.txt
-  if vg "$exe" "$1" >"$log" 2>&1; then
-    echo "ct-arm64: valgrind: the $1 case was NOT caught: the check is broken" >&2
-    exit 1
-  fi
-  if ! ct_caught_by_memcheck "$log" "$1"; then
-    echo "ct-arm64: valgrind: the $1 case failed without a \"$(ct_control_report "$1")\" report in it:" >&2
-    cat "$log" >&2
-    exit 1
-  fi
-  echo "ct-arm64: valgrind: $1 caught, as it must be"
+  ct_memcheck_control "ct-arm64: valgrind" "$target_dir/ct-arm64-$1.txt" "$1" vg "$exe" "$1"
 }
 
 echo "-- valgrind memcheck under qemu-aarch64, the kernels valgrind lets the program select"
@@ -75,18 +65,7 @@ qtrace() {
     --qemu "qemu-aarch64 -cpu max -L /usr/aarch64-linux-gnu" "$@"
 }
 for c in leaky-control leaky-branch; do
-  set +e
-  qtrace "$c" >"$target_dir/ct-arm64-trace-$c.txt" 2>&1
-  rc=$?
-  set -e
-  # 1: the traces differ; anything else is a failure of the tool. The
-  # difference must be the control's own kind, in it.
-  if [ $rc -ne 1 ] || ! ct_caught_by_trace "$target_dir/ct-arm64-trace-$c.txt" "$c"; then
-    echo "ct-arm64: trace: the $c case was NOT caught as \"$(ct_control_difference "$c")\" (exit $rc): the check is broken" >&2
-    cat "$target_dir/ct-arm64-trace-$c.txt" >&2
-    exit 1
-  fi
-  echo "ct-arm64: trace: $c caught, as it must be"
+  ct_trace_control "ct-arm64: trace" "$target_dir/ct-arm64-trace-$c.txt" "$c" qtrace "$c"
 done
 qtrace
 echo "ct-arm64: trace: SM4E SM4, SM3 instructions, PMULL GHASH and portable SM2 leave the same trace for every secret"

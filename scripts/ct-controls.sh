@@ -36,3 +36,38 @@ ct_caught_by_trace() {
     grep -q "$(ct_control_difference "$2"): " "$1" &&
     grep -q "ct_check::cases::${2//-/_} (" "$1"
 }
+
+# ct_memcheck_control PREFIX LOG CASE CMD...: CMD (valgrind running CASE)
+# must fail, with CASE's own report in LOG; exits the script otherwise.
+ct_memcheck_control() {
+  local prefix=$1 log=$2 c=$3
+  shift 3
+  if "$@" >"$log" 2>&1; then
+    echo "$prefix: the $c case was NOT caught: the check is broken" >&2
+    exit 1
+  fi
+  if ! ct_caught_by_memcheck "$log" "$c"; then
+    echo "$prefix: the $c case failed without a \"$(ct_control_report "$c")\" report in it:" >&2
+    cat "$log" >&2
+    exit 1
+  fi
+  echo "$prefix: $c caught by memcheck, as it must be"
+}
+
+# ct_trace_control PREFIX LOG CASE CMD...: CMD (a trace comparison of CASE)
+# must exit 1 (the traces differ; anything else is a failure of the tool)
+# with CASE's own kind of difference, in it; exits the script otherwise.
+ct_trace_control() {
+  local prefix=$1 log=$2 c=$3 rc
+  shift 3
+  set +e
+  "$@" >"$log" 2>&1
+  rc=$?
+  set -e
+  if [ $rc -ne 1 ] || ! ct_caught_by_trace "$log" "$c"; then
+    echo "$prefix: the $c case was NOT caught as \"$(ct_control_difference "$c")\" (exit $rc): the check is broken" >&2
+    cat "$log" >&2
+    exit 1
+  fi
+  echo "$prefix: $c caught, as it must be"
+}

@@ -153,16 +153,7 @@ portable_kernels="SM3=portable/portable;SM4=portable (bitsliced);GHASH=portable 
 vg_controls() {
   local c
   for c in leaky-control leaky-branch; do
-    if ct_vg "$c" >"$ct_dir/ct-control.txt" 2>&1; then
-      echo "ct-check: the $c case was NOT caught: the check is broken" >&2
-      exit 1
-    fi
-    if ! ct_caught_by_memcheck "$ct_dir/ct-control.txt" "$c"; then
-      echo "ct-check: the $c case failed without a \"$(ct_control_report "$c")\" report in it:" >&2
-      cat "$ct_dir/ct-control.txt" >&2
-      exit 1
-    fi
-    echo "ct-check: $c caught by memcheck, as it must be"
+    ct_memcheck_control ct-check "$ct_dir/ct-control.txt" "$c" ct_vg "$c"
   done
 }
 vg_controls
@@ -184,18 +175,7 @@ step "constant-time check: trace comparison, natively (every kernel this CPU sel
 # kernels valgrind cannot execute (AVX-512, VAES, GFNI, VPCLMULQDQ) and
 # everything else this CPU selects, without valgrind in the way.
 for c in leaky-control leaky-branch; do
-  set +e
-  "$ct_check" trace "$c" >"$ct_dir/ct-control.txt" 2>&1
-  rc=$?
-  set -e
-  # 1: the traces differ; anything else is a failure of the tool. The
-  # difference must be the control's own kind, in it.
-  if [ $rc -ne 1 ] || ! ct_caught_by_trace "$ct_dir/ct-control.txt" "$c"; then
-    echo "ct-check trace: the $c case was NOT caught as \"$(ct_control_difference "$c")\" (exit $rc): the check is broken" >&2
-    cat "$ct_dir/ct-control.txt" >&2
-    exit 1
-  fi
-  echo "ct-check trace: $c caught, as it must be"
+  ct_trace_control "ct-check trace" "$ct_dir/ct-control.txt" "$c" "$ct_check" trace "$c"
 done
 echo "ct-check trace: expecting $(expect_kernels)"
 CT_EXPECT_KERNELS=$(expect_kernels) "$ct_check" trace --variants 3

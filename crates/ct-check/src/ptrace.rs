@@ -28,6 +28,20 @@ use std::time::Duration;
 /// At most this many variants per case.
 pub const MAX_VARIANTS: usize = 8;
 
+/// Checks the variant count (2 to [`MAX_VARIANTS`]) and runs `case` once,
+/// as variant 1, so that lazily built tables and the kernel choice exist
+/// before the children are forked; returns the count. Both native tracers
+/// start with it.
+pub fn warm_up(case: &Case, variants: u32) -> Result<usize, String> {
+    let n = variants as usize;
+    if !(2..=MAX_VARIANTS).contains(&n) {
+        return Err(format!("between 2 and {MAX_VARIANTS} variants"));
+    }
+    crate::set_variant(1);
+    crate::run_case(case)?;
+    Ok(n)
+}
+
 /// The memory operands of one decoded instruction.
 struct Decoded {
     mems: Vec<UsedMemory>,
@@ -239,13 +253,7 @@ pub fn trace_case(
     timeout: Duration,
     sym: &dyn Symbolize,
 ) -> Result<Vec<Trace>, String> {
-    let n = variants as usize;
-    if !(2..=MAX_VARIANTS).contains(&n) {
-        return Err(format!("between 2 and {MAX_VARIANTS} variants"));
-    }
-    // Warm-up: lazily built tables and the kernel choice, before the fork.
-    crate::set_variant(1);
-    crate::run_case(case)?;
+    let n = warm_up(case, variants)?;
     let mut pids: [libc::pid_t; MAX_VARIANTS] = [0; MAX_VARIANTS];
     // No allocation between the forks: every child starts from the same
     // heap.

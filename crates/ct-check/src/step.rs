@@ -533,14 +533,8 @@ pub fn trace_case(
     timeout: Duration,
     sym: &dyn Symbolize,
 ) -> Result<Vec<Trace>, String> {
-    let n = variants as usize;
-    if !(2..=MAX_VARIANTS).contains(&n) {
-        return Err(format!("between 2 and {MAX_VARIANTS} variants"));
-    }
-    // Warm-up: lazily built tables and the kernel choice, before the fork;
-    // the decoder's tables too (they are built on first use).
-    crate::set_variant(1);
-    crate::run_case(case)?;
+    let n = crate::ptrace::warm_up(case, variants)?;
+    // The decoder's tables too, before the fork (built on first use).
     let mut warm = Decoder::with_ip(64, &[0x90], 0, DecoderOptions::NONE);
     let _ = warm.decode().flow_control();
     let exec = exec_mappings()?;
